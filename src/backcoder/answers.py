@@ -1,0 +1,123 @@
+"""Turning raw answers (flags, files, batch lines, typed input) into validated answers.
+
+One function validates an answer whatever its origin, so a value typed at the prompt, given
+as `-a region=lumbar` or read from a batch line gets the same checks and the same message.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from backcoder.errors import AnswerError
+from backcoder.model import Question, RuleSet
+
+
+class Source(StrEnum):
+    """Where an answer came from; reported in the result's `path`."""
+
+    flag = "flag"
+    file = "file"
+    prompt = "prompt"
+    batch = "batch"
+    default = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    values: tuple[str, ...]
+    source: Source
+
+    @property
+    def value(self) -> str:
+        return self.values[0]
+
+    def as_json(self) -> str | list[str]:
+        return list(self.values) if len(self.values) != 1 else self.values[0]
+
+
+Answers = Mapping[str, Answer]
+
+
+def closest(word: str, candidates: Iterable[str]) -> list[str]:
+    return difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
+
+
+def _split(raw: object) -> list[str]:
+    if isinstance(raw, bool):
+        return ["yes" if raw else "no"]
+    if isinstance(raw, str):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if isinstance(raw, list | tuple):
+        return [part for item in raw for part in _split(item)]
+    if isinstance(raw, int | float):
+        return [str(raw)]
+    raise AnswerError(f"an answer must be text or a list of text, not {type(raw).__name__}")
+
+
+def choices_text(question_id: str, question: Question, only: Iterable[str] | None = None) -> str:
+    allowed = list(only) if only is not None else list(question.choices)
+    return f"{question_id} takes {', '.join(allowed)}"
+
+
+def resolve_value(question_id: str, question: Question, word: str) -> str:
+    """The choice id `word` names, matching case-insensitively; spaces count as underscores."""
+    wanted = word.strip().lower().replace(" ", "_")
+    for choice in question.choices:
+        if choice.lower() == wanted:
+            return choice
+    hint = closest(wanted, question.choices)
+    suggestion = f" (did you mean {' or '.join(hint)}?)" if hint else ""
+    raise AnswerError(
+        f"{word!r} is not a choice for {question_id}{suggestion}; "
+        f"{choices_text(question_id, question)}"
+    )
+
+
+def parse_answer(rules: RuleSet, question_id: str, raw: object, source: Source) -> Answer:
+    question = question_for(rules, question_id)
+    words = _split(raw)
+    if not words:
+        raise AnswerError(
+            f"{question_id} has an empty answer; {choices_text(question_id, question)}"
+        )
+    values = tuple(dict.fromkeys(resolve_value(question_id, question, word) for word in words))
+    if len(values) > 1:
+        _check_multiple(question_id, question, values)
+    return Answer(values, source)
+
+
+def _check_multiple(question_id: str, question: Question, values: tuple[str, ...]) -> None:
+    if not question.multiple:
+        raise AnswerError(
+            f"{question_id} takes one value, not {len(values)} ({','.join(values)}); "
+            f"{choices_text(question_id, question)}"
+        )
+    for value in values:
+        if question.choices[value].exclusive:
+            raise AnswerError(f"{question_id}={value} cannot be combined with other values")
+
+
+def question_for(rules: RuleSet, question_id: str) -> Question:
+    try:
+        return rules.questions[question_id]
+    except KeyError:
+        hint = closest(question_id, rules.questions)
+        suggestion = f"did you mean {' or '.join(hint)}? " if hint else ""
+        raise AnswerError(
+            f"unknown question id {question_id!r}: {suggestion}`backcoder questions` lists them all"
+        ) from None
+
+
+def parse_answers(rules: RuleSet, raw: Mapping[str, object], source: Source) -> dict[str, Answer]:
+    return {key: parse_answer(rules, key, value, source) for key, value in raw.items()}
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split a `-a ID=VALUE` flag."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise AnswerError(f"-a takes ID=VALUE (e.g. -a trauma=no), not {text!r}")
+    return key.strip(), value

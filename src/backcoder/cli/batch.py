@@ -1,0 +1,107 @@
+"""`backcoder batch`: code a file of JSON lines, one result line per input line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from backcoder.cli.common import RulesOption, environment, exits_cleanly
+from backcoder.errors import BackcoderError, ExitStatus
+
+STDIN = "-"
+
+
+@exits_cleanly
+def batch(
+    file: Annotated[
+        str, typer.Argument(metavar="FILE|-", help="JSON lines of answers; - reads standard input.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="Write results here instead of standard output.",
+            dir_okay=False,
+        ),
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Code one JSON object of answers per line; one JSON result per line, in order."""
+    from backcoder.batch import BatchCoder
+    from backcoder.coding import Coder
+    from backcoder.loader import load_bundle
+
+    env = environment()
+    coder = BatchCoder(Coder(load_bundle(rules)))
+    source = _open_input(file, env.stdin)
+    sink = _open_output(output, env.stdout)
+    try:
+        lines = _with_progress(source, file, env) if file != STDIN and env.stderr_isatty else source
+        write = sink.write
+        for line in coder.run(lines):
+            write(line)
+            write("\n")
+    finally:
+        if source is not getattr(env.stdin, "buffer", env.stdin):
+            source.close()
+        if output is not None:
+            sink.close()
+        else:
+            sink.flush()
+    counts = coder.counts
+    if counts.errors:
+        env.error(f"batch: {counts.errors} of {counts.lines} lines had errors (see their `error`)")
+        raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
+    print(f"backcoder: batch: {counts.lines} lines coded", file=env.stderr)
+
+
+def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
+    if file == STDIN:
+        return getattr(stdin, "buffer", stdin)  # type: ignore[return-value]
+    try:
+        return open(file, "rb")  # noqa: SIM115  (closed by the caller)
+    except FileNotFoundError:
+        raise BackcoderError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise BackcoderError(f"{file}: is a folder, not a file") from None
+    except OSError as exc:
+        raise BackcoderError(f"{file}: cannot be read ({exc.strerror})") from None
+
+
+def _open_output(output: Path | None, stdout: IO[str]) -> IO[str]:
+    if output is None:
+        return stdout
+    try:
+        return open(output, "w", encoding="utf-8")  # noqa: SIM115  (closed by the caller)
+    except OSError as exc:
+        raise BackcoderError(f"{output}: cannot be written ({exc.strerror})") from None
+
+
+def _with_progress(source: IO[bytes], file: str, env: object) -> Iterator[bytes]:
+    """Lines of `source`, with a progress bar by bytes on standard error."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    from backcoder.env import Environment
+
+    assert isinstance(env, Environment)
+    total = Path(file).stat().st_size
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=env.console(stderr=True), transient=True) as progress:
+        task = progress.add_task("coding", total=total)
+        done = 0
+        for count, line in enumerate(source, start=1):
+            done += len(line)
+            if count % 1000 == 0:
+                progress.update(task, completed=done)
+            yield line
+        progress.update(task, completed=total)

@@ -1,0 +1,85 @@
+"""`backcoder code`: code one record, asking only what the path still needs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.coding import Coder
+from backcoder.errors import AnswersFileError
+from backcoder.loader import load_bundle
+
+AnswerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-a",
+        "--answer",
+        metavar="ID=VALUE",
+        help="An answer (repeatable); several values comma-separated: -a region=cervical,lumbar.",
+        show_default=False,
+    ),
+]
+AnswersFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--answers",
+        metavar="FILE",
+        help="Answers from a YAML or JSON file (or a saved result); -a flags win over it.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+
+
+@exits_cleanly
+def code(
+    answer: AnswerOption = None,
+    answers_file: AnswersFileOption = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt: a missing answer exits 2.")
+    ] = False,
+    json_output: JsonOption = False,
+    save: Annotated[
+        Path | None,
+        typer.Option(
+            "--save", metavar="FILE", help="Write the answers to FILE for replay.", dir_okay=False
+        ),
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Code one record: answers from flags or a file, the rest asked at the prompt."""
+    env = environment()
+    coder = Coder(load_bundle(rules))
+    answers = coder.gather(answer or [], answers_file)
+    if no_input or not env.stdin_isatty:
+        result = coder.code(answers)
+    else:
+        from backcoder.walker import Walker
+
+        result = Walker(coder, env).run(answers)
+    if save is not None:
+        write_answers(save, result["answers"])
+    if json_output:
+        env.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    else:
+        from backcoder.render import show_result
+
+        show_result(env.console(), result)
+
+
+def write_answers(path: Path, answers: dict[str, Any]) -> None:
+    """JSON for a .json file, YAML otherwise; either replays with --answers."""
+    if path.suffix == ".json":
+        text = json.dumps(answers, indent=2) + "\n"
+    else:
+        import yaml
+
+        text = yaml.safe_dump(answers, sort_keys=False)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise AnswersFileError(f"{path}: cannot be written ({exc.strerror})") from None

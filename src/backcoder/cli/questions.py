@@ -1,0 +1,44 @@
+"""`backcoder questions`: the answer vocabulary, so scripts can discover it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.loader import load_bundle
+from backcoder.model import RuleSet
+
+
+@exits_cleanly
+def questions(json_output: JsonOption = False, rules: RulesOption = None) -> None:
+    """List every question id, its choices and when the tree asks it."""
+    env = environment()
+    bundle = load_bundle(rules)
+    listing = vocabulary(bundle.rules, bundle.asked_when)
+    if json_output:
+        env.stdout.write(json.dumps(listing, indent=2) + "\n")
+        return
+    console = env.console()
+    for entry in listing:
+        several = " (several allowed)" if entry["multiple"] else ""
+        default = f"; default {','.join(entry['default'])}" if entry["default"] else ""
+        console.print(f"[bold]{entry['id']}[/]{several}: {entry['text']}")
+        console.print(f"  asked when: {entry['asked_when']}{default}")
+        console.print(f"  values: {', '.join(choice['id'] for choice in entry['choices'])}")
+
+
+def vocabulary(rules: RuleSet, asked_when: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": question_id,
+            "text": question.text,
+            "multiple": question.multiple,
+            "default": question.default,
+            "asked_when": asked_when.get(question_id, "never"),
+            "choices": [
+                {"id": value, "label": choice.label} for value, choice in question.choices.items()
+            ],
+        }
+        for question_id, question in rules.questions.items()
+    ]

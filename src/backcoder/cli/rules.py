@@ -1,0 +1,101 @@
+"""`backcoder rules`: check a rule file, build its fast form, print its JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from backcoder.cli.common import environment, exits_cleanly
+from backcoder.errors import BackcoderError
+from backcoder.model import OutcomeNode, RuleSet
+
+app = typer.Typer(help="Check and build rule files.", no_args_is_help=True)
+
+PathArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Rule file (default: the shipped back-pain rules).", dir_okay=False, show_default=False
+    ),
+]
+
+
+class RulesNotSound(BackcoderError):
+    """`rules check` found problems; each was printed on its own line."""
+
+
+@app.command("check")
+@exits_cleanly
+def check(path: PathArgument = None) -> None:
+    """Prove the rule file sound: references, cycles, reachability, codes, Excludes1."""
+    from backcoder.checker import check as check_rules
+    from backcoder.loader import has_current_build, parse_rules, shipped_rules_path
+    from backcoder.tabular import OfficialTabular
+
+    env = environment()
+    path = path or shipped_rules_path()
+    problems = check_rules(parse_rules(path), OfficialTabular())
+    for problem in problems:
+        print(problem.line(str(path)), file=env.stderr)
+    if problems:
+        raise RulesNotSound(f"{path}: {len(problems)} problem(s) found")
+    stale = (
+        ""
+        if has_current_build(path)
+        else "; its built form is missing or stale: run `backcoder rules build`"
+    )
+    print(f"{path}: ok{stale}", file=env.stdout)
+
+
+@app.command("build")
+@exits_cleanly
+def build(path: PathArgument = None) -> None:
+    """Check the rule file, then write NAME.built.json beside it for fast start-up."""
+    from backcoder.checker import check as check_rules
+    from backcoder.derive import derive
+    from backcoder.loader import built_document, built_path, parse_rules, shipped_rules_path
+    from backcoder.tabular import OfficialTabular, extract
+
+    env = environment()
+    path = path or shipped_rules_path()
+    rules = parse_rules(path)
+    tabular = OfficialTabular()
+    problems = check_rules(rules, tabular)
+    for problem in problems:
+        print(problem.line(str(path)), file=env.stderr)
+    if problems:
+        raise RulesNotSound(f"{path}: not built: {len(problems)} problem(s) found")
+    derived = derive(rules)
+    index = extract(tabular, [*derived.codes, *cited_codes(rules)])
+    document = built_document(path, rules, index, derived)
+    target = built_path(path)
+    try:
+        target.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise BackcoderError(f"{target}: cannot be written ({exc.strerror})") from None
+    print(
+        f"{target}: {len(derived.codes)} codes, {len(list(index))} tabular entries", file=env.stdout
+    )
+
+
+@app.command("schema")
+@exits_cleanly
+def schema() -> None:
+    """Print the JSON Schema of rule files (the committed copy is rules/rule-file.schema.json)."""
+    environment().stdout.write(schema_text())
+
+
+def schema_text() -> str:
+    return json.dumps(RuleSet.model_json_schema(by_alias=True), indent=2) + "\n"
+
+
+def cited_codes(rules: RuleSet) -> list[str]:
+    found = []
+    for node in rules.nodes.values():
+        if isinstance(node, OutcomeNode):
+            citations = [c for spec in node.report for c in spec.cite]
+            citations += node.note.cite if node.note else []
+            found += [c.tabular for c in citations if c.tabular]
+    return found

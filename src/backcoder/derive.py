@@ -1,0 +1,90 @@
+"""Facts derived from every path of a rule set: what codes it can report, when each
+question is asked, and the answers that lead to each code.
+
+They come from the same exploration `rules check` proves things with, so they can never
+disagree with the tree. `rules build` stores them in the built form; a rule file without
+one derives them on demand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from backcoder.checker import Problem, explore, routing_questions
+from backcoder.engine import Engine, PathStep
+from backcoder.model import RuleSet
+
+PATHS_PER_CODE = 3
+
+
+@dataclass
+class Derived:
+    codes: list[str] = field(default_factory=list)
+    asked_when: dict[str, str] = field(default_factory=dict)
+    paths_to: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"codes": self.codes, "asked_when": self.asked_when, "paths_to": self.paths_to}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Derived:
+        return cls(data["codes"], data["asked_when"], data["paths_to"])
+
+
+def derive(rules: RuleSet) -> Derived:
+    routing = routing_questions(rules)
+    seen_values: dict[str, dict[str, set[str]]] = {}
+    paths_asking: dict[str, int] = defaultdict(int)
+    total = 0
+    paths_to: dict[str, list[dict[str, str]]] = defaultdict(list)
+    problems: list[Problem] = []
+    for finished in explore(Engine(rules), problems):
+        total += 1
+        path = finished.walk.path
+        for position, step in enumerate(path):
+            paths_asking[step.question] += 1
+            _narrow(seen_values, step.question, path[:position])
+        flags = {s.question: ",".join(s.answer.values) for s in path if s.question in routing}
+        for reported in finished.walk.codes:
+            _keep_shortest(paths_to[reported.code], flags)
+    asked_when = {
+        question: _describe(rules, seen_values[question], paths_asking[question] == total)
+        for question in rules.questions
+        if question in seen_values
+    }
+    return Derived(sorted(paths_to), asked_when, dict(sorted(paths_to.items())))
+
+
+def _narrow(seen: dict[str, dict[str, set[str]]], question: str, before: list[PathStep]) -> None:
+    """Keep, for each question asked before `question` on every path, the values seen."""
+    earlier = {step.question: set(step.answer.values) for step in before}
+    if question not in seen:
+        seen[question] = earlier
+        return
+    current = seen[question]
+    for key in list(current):
+        if key in earlier:
+            current[key] |= earlier[key]
+        else:
+            del current[key]
+
+
+def _keep_shortest(kept: list[dict[str, str]], flags: dict[str, str]) -> None:
+    if flags in kept:
+        return
+    kept.append(flags)
+    kept.sort(key=len)
+    del kept[PATHS_PER_CODE:]
+
+
+def _describe(rules: RuleSet, conditions: dict[str, set[str]], on_every_path: bool) -> str:
+    if on_every_path:
+        return "always"
+    narrowing = [
+        f"{key}={'|'.join(v for v in rules.questions[key].choices if v in values)}"
+        for key, values in conditions.items()
+        if values != set(rules.questions[key].choices)
+    ]
+    return " and ".join(narrowing) if narrowing else "on the paths that need it"

@@ -1,0 +1,302 @@
+"""The engine: answers in, the next question or the finished walk out.
+
+The engine is a pure function of the rule set and the answers: it walks the tree from the
+start node, taking each answer as the path reaches its question, and stops either at the
+first question it cannot answer (a `Pending`) or at the end of the tree (a `Finished`).
+Nothing here knows of terminals, files or the tabular. The walker re-runs it after every
+answer; the rule checker forks a pending walk over every choice to prove properties.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from backcoder.answers import Answer, Answers, Source
+from backcoder.errors import AnswerError, RuleFileError
+from backcoder.model import (
+    CODED,
+    AskNode,
+    CodeSpec,
+    Condition,
+    DecideNode,
+    EachNode,
+    Kind,
+    Note,
+    OutcomeNode,
+    RuleSet,
+    Sequence,
+    TablePart,
+    matching_values,
+)
+
+CODE_LENGTH_BEFORE_SEVENTH = 6
+"""Characters (without the dot) before the 7th character; placeholder X fills the gap."""
+
+
+class RuleDefect(RuleFileError):
+    """The rule tree cannot go on (no table row matches, say): `rules check` catches these."""
+
+
+@dataclass(slots=True)
+class ReportedCode:
+    code: str
+    spec: CodeSpec
+    node: str
+
+
+@dataclass(slots=True)
+class PathStep:
+    question: str
+    answer: Answer
+
+
+@dataclass(slots=True)
+class Loop:
+    question: str
+    values: tuple[str, ...]
+    body: str
+    after: str | None
+    index: int = 0
+
+
+@dataclass(slots=True)
+class Walk:
+    """Where a walk is and what it has gathered; copied when the checker forks it."""
+
+    node: str | None
+    loops: list[Loop] = field(default_factory=list)
+    path: list[PathStep] = field(default_factory=list)
+    codes: list[ReportedCode] = field(default_factory=list)
+    notes: list[tuple[str, Note]] = field(default_factory=list)
+    taken: dict[str, Answer] = field(default_factory=dict)
+
+    def fork(self) -> Walk:
+        """An independent copy; reported codes and path steps are never mutated, so the
+        lists are copied but their items shared."""
+        return Walk(
+            node=self.node,
+            loops=[copy.copy(loop) for loop in self.loops],
+            path=list(self.path),
+            codes=list(self.codes),
+            notes=list(self.notes),
+            taken=dict(self.taken),
+        )
+
+    def answer_in_scope(self, question: str) -> tuple[str, ...] | None:
+        for loop in reversed(self.loops):
+            if loop.question == question:
+                return (loop.values[loop.index],)
+        taken = self.taken.get(question)
+        return taken.values if taken else None
+
+
+@dataclass(slots=True)
+class Pending:
+    """The walk needs an answer to `question`; `allowed` is what this point of the tree takes."""
+
+    question: str
+    allowed: tuple[str, ...]
+    walk: Walk
+    number: int
+    at_most: int
+
+
+@dataclass(slots=True)
+class Finished:
+    walk: Walk
+
+
+class Engine:
+    """Runs walks over one rule set; holds what is derived from it once."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+
+    def run(self, answers: Answers, *, use_defaults: bool) -> Pending | Finished:
+        return self.resume(Walk(node=self.rules.start), answers, use_defaults=use_defaults)
+
+    def resume(self, walk: Walk, answers: Answers, *, use_defaults: bool) -> Pending | Finished:
+        """Walk on until a question has no answer or the tree ends."""
+        while True:
+            if walk.node is None:
+                if not walk.loops:
+                    return Finished(walk)
+                self._next_iteration(walk)
+                continue
+            node = self.rules.nodes[walk.node]
+            if isinstance(node, OutcomeNode):
+                self._report(walk, node)
+                walk.node = node.next
+            elif isinstance(node, DecideNode):
+                walk.node = self._decide(walk, node)
+            else:
+                pending = self._take_answer(walk, node, answers, use_defaults)
+                if pending is not None:
+                    return pending
+                walk.node = self._route(walk, node)
+
+    def _take_answer(
+        self, walk: Walk, node: AskNode | EachNode, answers: Answers, use_defaults: bool
+    ) -> Pending | None:
+        question_id = node.ask if isinstance(node, AskNode) else node.each
+        only = node.only if isinstance(node, AskNode) else None
+        allowed = (
+            tuple(only) if only is not None else tuple(self.rules.questions[question_id].choices)
+        )
+        in_scope = walk.answer_in_scope(question_id)
+        if in_scope is not None:
+            _check_fits(walk, question_id, in_scope, allowed)
+            return None
+        answer = answers.get(question_id)
+        if answer is None:
+            default = self.rules.questions[question_id].default
+            if not (use_defaults and default):
+                return Pending(question_id, allowed, walk, len(walk.path) + 1, self._at_most(walk))
+            answer = Answer(tuple(default), Source.default)
+        _check_fits(walk, question_id, answer.values, allowed)
+        walk.taken[question_id] = answer
+        walk.path.append(PathStep(question_id, answer))
+        return None
+
+    def _route(self, walk: Walk, node: AskNode | EachNode) -> str | None:
+        if isinstance(node, EachNode):
+            values = walk.taken[node.each].values
+            walk.loops.append(Loop(node.each, values, node.do, node.next))
+            return node.do
+        values = walk.answer_in_scope(node.ask) or ()
+        if node.next is not None:
+            return node.next
+        if len(values) != 1:
+            raise RuleDefect(
+                f"node branches on {node.ask}, which has {len(values)} values here: "
+                "walk them with an `each` node"
+            )
+        target = node.target(values[0])
+        if target is None:
+            raise RuleDefect(f"no branch for {node.ask}={values[0]}")
+        return target
+
+    def _next_iteration(self, walk: Walk) -> None:
+        loop = walk.loops[-1]
+        loop.index += 1
+        if loop.index < len(loop.values):
+            walk.node = loop.body
+        else:
+            walk.loops.pop()
+            walk.node = loop.after
+
+    def _decide(self, walk: Walk, node: DecideNode) -> str:
+        for row in node.decide:
+            if self.matches(walk, row.when):
+                return row.then
+        raise RuleDefect(f"no row of node {walk.node} matches the answers")
+
+    def matches(self, walk: Walk, condition: Condition) -> bool:
+        """Every key matches; a question not on the path never matches."""
+        for key, expected in condition.items():
+            wanted = matching_values(expected)
+            if key == CODED:
+                found: set[str] | tuple[str, ...] = {reported.spec.kind for reported in walk.codes}
+            else:
+                found = walk.answer_in_scope(key) or ()
+            if wanted.isdisjoint(found):
+                return False
+        return True
+
+    def _report(self, walk: Walk, node: OutcomeNode) -> None:
+        assert walk.node is not None
+        for spec in node.report:
+            code = self.build_code(walk, spec)
+            if all(reported.code != code for reported in walk.codes):
+                walk.codes.append(ReportedCode(code, spec, walk.node))
+        if node.note is not None:
+            walk.notes.append((walk.node, node.note))
+
+    def build_code(self, walk: Walk, spec: CodeSpec) -> str:
+        if spec.code is not None:
+            stem = spec.code
+        else:
+            assert spec.compose is not None
+            stem = "".join(
+                self._lookup(walk, part.table) if isinstance(part, TablePart) else part
+                for part in spec.compose
+            )
+        if spec.seventh is None:
+            return stem
+        return with_seventh_character(stem, self._lookup(walk, spec.seventh))
+
+    def _lookup(self, walk: Walk, table_name: str) -> str:
+        for row in self.rules.tables[table_name].as_rows():
+            if self.matches(walk, row.when):
+                return row.value
+        raise RuleDefect(f"no row of table {table_name} matches the answers")
+
+    def _at_most(self, walk: Walk) -> int:
+        assert walk.node is not None
+        ahead = self.questions_ahead[walk.node]
+        return (
+            len(walk.path)
+            + max(ahead, 1)
+            + sum(
+                self.questions_ahead.get(loop.after, 0) if loop.after else 0 for loop in walk.loops
+            )
+        )
+
+    @cached_property
+    def questions_ahead(self) -> dict[str, int]:
+        """For each node, the most questions any path from it can still ask (an upper bound)."""
+        memo: dict[str, int] = {}
+
+        def longest(name: str, looped: frozenset[str]) -> int:
+            if name in memo:
+                return memo[name]
+            node = self.rules.nodes[name]
+            if isinstance(node, EachNode):
+                inner = looped | {node.each}
+                after = longest(node.next, looped) if node.next else 0
+                best = 1 + longest(node.do, inner) + after
+            else:
+                asks = isinstance(node, AskNode) and node.ask not in looped
+                targets = node.targets()
+                best = int(asks) + max((longest(t, looped) for t in targets), default=0)
+            memo[name] = best
+            return best
+
+        for name in self.rules.nodes:
+            longest(name, frozenset())
+        return memo
+
+
+def with_seventh_character(stem: str, seventh: str) -> str:
+    """`S33.5` + `A` is `S33.5XXA`: placeholder X holds the 7th character's place (I.A.5)."""
+    category, _, rest = stem.partition(".")
+    padded = (category + rest).ljust(CODE_LENGTH_BEFORE_SEVENTH, "X")
+    return f"{padded[:3]}.{padded[3:]}{seventh}"
+
+
+def _check_fits(
+    walk: Walk, question_id: str, values: tuple[str, ...], allowed: tuple[str, ...]
+) -> None:
+    """An answer the tree restricts at this point (`only`) must be among what it allows."""
+    misfit = [value for value in values if value not in allowed]
+    if misfit:
+        raise AnswerError(
+            f"{question_id}={','.join(misfit)} does not fit this path "
+            f"({describe_path(walk)}); here {question_id} takes {', '.join(allowed)}"
+        )
+
+
+def describe_path(walk: Walk) -> str:
+    return ", ".join(f"{step.question}={','.join(step.answer.values)}" for step in walk.path)
+
+
+def kinds_reported(walk: Walk) -> set[Kind]:
+    return {reported.spec.kind for reported in walk.codes}
+
+
+def in_reporting_order(walk: Walk) -> list[ReportedCode]:
+    """First-sequenced codes, then the rest in the order the tree reported them."""
+    rank = {Sequence.first: 0, Sequence.main: 1, Sequence.last: 2}
+    return sorted(walk.codes, key=lambda reported: rank[reported.spec.sequence])

@@ -1,0 +1,67 @@
+"""The environment a command runs in: its streams, whether they are terminals, colour.
+
+Commands receive an `Environment` instead of reading `sys` and `os.environ` themselves, so
+tests can hand them another one. Consoles are built per call from it, never at import, so
+NO_COLOR and redirected output are honoured however the process was started.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass
+class Environment:
+    stdin: IO[str]
+    stdout: IO[str]
+    stderr: IO[str]
+    stdin_isatty: bool
+    stdout_isatty: bool
+    stderr_isatty: bool
+    no_color: bool
+
+    @classmethod
+    def from_process(cls) -> Environment:
+        return cls(
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            stdin_isatty=_isatty(sys.stdin),
+            stdout_isatty=_isatty(sys.stdout),
+            stderr_isatty=_isatty(sys.stderr),
+            no_color="NO_COLOR" in os.environ,
+        )
+
+    def console(self, *, stderr: bool = False) -> Console:
+        """A rich console on stdout or stderr: styled only on a terminal without NO_COLOR."""
+        from rich.console import Console
+
+        stream, is_terminal = (
+            (self.stderr, self.stderr_isatty) if stderr else (self.stdout, self.stdout_isatty)
+        )
+        return Console(
+            file=stream,
+            force_terminal=is_terminal and not self.no_color,
+            no_color=self.no_color or not is_terminal,
+            color_system="auto" if is_terminal and not self.no_color else None,
+            highlight=False,
+            soft_wrap=not is_terminal,
+            width=None if is_terminal else 100,
+        )
+
+    def error(self, message: str) -> None:
+        """One plain line on stderr: what was wrong and what would be right."""
+        print(f"backcoder: {message}", file=self.stderr, flush=True)

@@ -1,0 +1,222 @@
+"""Reading rule files and answers files: YAML or JSON in, validated models out.
+
+YAML is read with the safe loader (a tag such as `!!python/object` is refused, never
+run), and with `yes`/`no` kept as text, since they are answer values here, not booleans.
+A validation error is reported as one line naming the file, the line and the field.
+
+A rule file's built form (`NAME.built.json`, written by `backcoder rules build`) holds the
+validated rules and the extract of the tabular they need; it is used whenever it matches
+the source file byte for byte, which keeps start-up fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from backcoder.derive import Derived, derive
+from backcoder.errors import AnswersFileError, RuleFileError
+from backcoder.model import RuleSet
+from backcoder.tabular import ICD10CM_RELEASE, CodeIndex, OfficialTabular, Tabular
+
+SHIPPED_RULES = "back_pain.yaml"
+BUILT_SUFFIX = ".built.json"
+BUILT_FORMAT = 1
+
+
+class _TextYesNoLoader(yaml.SafeLoader):
+    """The safe loader, except that only true/false are booleans (yes/no stay text)."""
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_TextYesNoLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_TextYesNoLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass
+class RuleBundle:
+    """A rule set, the tabular knowledge that goes with it, and what its paths show."""
+
+    rules: RuleSet
+    tabular: Tabular
+    path: Path
+    stored_derived: Derived | None = None
+
+    @cached_property
+    def derived(self) -> Derived:
+        return self.stored_derived or derive(self.rules)
+
+    @property
+    def asked_when(self) -> dict[str, str]:
+        return self.derived.asked_when
+
+
+def shipped_rules_path() -> Path:
+    """The rule file backcoder ships: inside the installed package, or rules/ in a checkout."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "rules", here.parent.parent / "rules"):
+        if (folder / SHIPPED_RULES).is_file():
+            return folder / SHIPPED_RULES
+    raise RuleFileError(f"the shipped rule file {SHIPPED_RULES} is missing from the installation")
+
+
+def built_path(path: Path) -> Path:
+    return path.with_name(path.stem + BUILT_SUFFIX)
+
+
+def read_bytes(path: Path, error: type[Exception]) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def load_bundle(path: Path | None = None) -> RuleBundle:
+    """The rules at `path` (the shipped rules when None), from the built form when current."""
+    path = path or shipped_rules_path()
+    source = read_bytes(path, RuleFileError)
+    built = _read_current_built(path, source)
+    if built is not None:
+        return RuleBundle(
+            RuleSet.model_validate(built["rules"]),
+            CodeIndex.from_json(built["codes"]),
+            path,
+            Derived.from_json(built["derived"]),
+        )
+    return RuleBundle(parse_rules(path, source), OfficialTabular(), path)
+
+
+def has_current_build(path: Path) -> bool:
+    return _read_current_built(path, read_bytes(path, RuleFileError)) is not None
+
+
+def _read_current_built(path: Path, source: bytes) -> dict[str, Any] | None:
+    try:
+        built = json.loads(built_path(path).read_bytes())
+    except (OSError, ValueError):
+        return None
+    current = built.get("format") == BUILT_FORMAT and built.get("source_sha256") == sha256(source)
+    return built if current else None
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def built_document(
+    path: Path, rules: RuleSet, codes: CodeIndex, derived: Derived
+) -> dict[str, Any]:
+    """The built form: validated rules, the tabular extract and the derived facts."""
+    return {
+        "format": BUILT_FORMAT,
+        "source": path.name,
+        "source_sha256": sha256(read_bytes(path, RuleFileError)),
+        "icd10cm": ICD10CM_RELEASE,
+        "rules": rules.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+        "codes": codes.as_json(),
+        "derived": derived.as_json(),
+    }
+
+
+def parse_rules(path: Path, source: bytes | None = None) -> RuleSet:
+    """Parse and validate a rule file; every failure is one line naming file and line."""
+    source = read_bytes(path, RuleFileError) if source is None else source
+    if path.suffix == ".json":
+        data, lines = _parse_json(path, source, RuleFileError), {}
+    else:
+        data, lines = _parse_yaml(path, source, RuleFileError)
+    if not isinstance(data, dict):
+        raise RuleFileError(f"{path}: a rule file is a mapping with name, start, questions, nodes")
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        raise RuleFileError(_validation_line(path, exc, lines)) from None
+
+
+def _validation_line(path: Path, exc: ValidationError, lines: dict[tuple[Any, ...], int]) -> str:
+    error = exc.errors()[0]
+    location = tuple(
+        part for part in error["loc"] if part not in ("ask", "decide", "each", "outcome")
+    )
+    where = ".".join(str(part) for part in location) or "(top)"
+    line = next(
+        (lines[location[:n]] for n in range(len(location), -1, -1) if location[:n] in lines), None
+    )
+    at = f"{path}:{line}" if line else str(path)
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{at}: {where}: {error['msg']}{more}"
+
+
+def _parse_json(path: Path, source: bytes, error: type[Exception]) -> Any:
+    try:
+        return json.loads(source)
+    except ValueError as exc:
+        raise error(f"{path}: not valid JSON ({exc})") from None
+
+
+def _parse_yaml(
+    path: Path, source: bytes, error: type[Exception]
+) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    try:
+        loader = _TextYesNoLoader(source)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise error(f"{path}{line}: refused: {exc.problem} (only plain YAML is read)") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error(f"{path}{line}: not valid YAML ({problem})") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text") from None
+    return data, _line_numbers(node) if node is not None else {}
+
+
+def _line_numbers(node: yaml.Node, at: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """Where each key of a YAML document starts, so errors can name the line."""
+    lines = {at: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines.update(_line_numbers(value, (*at, key.value)))
+            lines[(*at, key.value)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_line_numbers(item, (*at, index)))
+    return lines
+
+
+def load_answers_file(path: Path) -> dict[str, Any]:
+    """Answers from YAML or JSON: a plain mapping, or a saved result (its `answers` key)."""
+    source = read_bytes(path, AnswersFileError)
+    if path.suffix == ".json":
+        data = _parse_json(path, source, AnswersFileError)
+    else:
+        data, _ = _parse_yaml(path, source, AnswersFileError)
+    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
+        data = data["answers"]
+    if not isinstance(data, dict):
+        raise AnswersFileError(f"{path}: an answers file is a mapping of question id to value")
+    return {str(key): value for key, value in data.items() if not str(key).startswith("_")}
