@@ -19,31 +19,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
+from backcoder.compiled import construct_rules
 from backcoder.derive import Derived, derive
 from backcoder.errors import AnswersFileError, RuleFileError
-from backcoder.model import RuleSet
+from backcoder.model import (
+    NODE_CLASS_NAMES,
+    NODE_CLASSES,
+    RuleSet,
+    dump_rules,
+    node_kind,
+    validate_rules,
+)
 from backcoder.tabular import ICD10CM_RELEASE, CodeIndex, OfficialTabular, Tabular
 
 SHIPPED_RULES = "back_pain.yaml"
 BUILT_SUFFIX = ".built.json"
 BUILT_FORMAT = 1
-
-
-class _TextYesNoLoader(yaml.SafeLoader):
-    """The safe loader, except that only true/false are booleans (yes/no stay text)."""
-
-
-_BOOL = "tag:yaml.org,2002:bool"
-_TextYesNoLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_TextYesNoLoader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
 
 
 @dataclass
@@ -95,7 +86,7 @@ def load_bundle(path: Path | None = None) -> RuleBundle:
     built = _read_current_built(path, source)
     if built is not None:
         return RuleBundle(
-            RuleSet.model_validate(built["rules"]),
+            construct_rules(built["rules"]),
             CodeIndex.from_json(built["codes"]),
             path,
             Derived.from_json(built["derived"]),
@@ -129,7 +120,7 @@ def built_document(
         "source": path.name,
         "source_sha256": sha256(read_bytes(path, RuleFileError)),
         "icd10cm": ICD10CM_RELEASE,
-        "rules": rules.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+        "rules": dump_rules(rules),
         "codes": codes.as_json(),
         "derived": derived.as_json(),
     }
@@ -144,24 +135,39 @@ def parse_rules(path: Path, source: bytes | None = None) -> RuleSet:
         data, lines = _parse_yaml(path, source, RuleFileError)
     if not isinstance(data, dict):
         raise RuleFileError(f"{path}: a rule file is a mapping with name, start, questions, nodes")
+    from pydantic import ValidationError
+
     try:
-        return RuleSet.model_validate(data)
+        return validate_rules(data)
     except ValidationError as exc:
-        raise RuleFileError(_validation_line(path, exc, lines)) from None
+        raise RuleFileError(_validation_line(path, exc.errors(), data, lines)) from None
 
 
-def _validation_line(path: Path, exc: ValidationError, lines: dict[tuple[Any, ...], int]) -> str:
-    error = exc.errors()[0]
-    location = tuple(
-        part for part in error["loc"] if part not in ("ask", "decide", "each", "outcome")
-    )
+def _validation_line(
+    path: Path, errors: list[Any], data: dict[str, Any], lines: dict[tuple[Any, ...], int]
+) -> str:
+    """The first error, as `file:line: where: what`; for a node, only the errors of the
+    kind of node it is (ask, decide, each or outcome) count."""
+    relevant = [located for error in errors if (located := _locate(error, data)) is not None]
+    location, message = relevant[0] if relevant else (tuple(errors[0]["loc"]), errors[0]["msg"])
     where = ".".join(str(part) for part in location) or "(top)"
-    line = next(
-        (lines[location[:n]] for n in range(len(location), -1, -1) if location[:n] in lines), None
-    )
+    found = (lines.get(location[:n]) for n in range(len(location), -1, -1))
+    line = next((number for number in found if number), None)
     at = f"{path}:{line}" if line else str(path)
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{at}: {where}: {error['msg']}{more}"
+    more = f" (and {len(relevant) - 1} more)" if len(relevant) > 1 else ""
+    return f"{at}: {where}: {message}{more}"
+
+
+def _locate(error: Any, data: dict[str, Any]) -> tuple[tuple[Any, ...], str] | None:
+    location = tuple(error["loc"])
+    if len(location) >= 3 and location[0] == "nodes":
+        nodes = data.get("nodes")
+        raw = nodes.get(location[1]) if isinstance(nodes, dict) else None
+        if location[2] in NODE_CLASS_NAMES:
+            if location[2] != NODE_CLASSES[node_kind(raw)].__name__:
+                return None
+            location = location[:2] + location[3:]
+    return location, error["msg"]
 
 
 def _parse_json(path: Path, source: bytes, error: type[Exception]) -> Any:
@@ -171,17 +177,37 @@ def _parse_json(path: Path, source: bytes, error: type[Exception]) -> Any:
         raise error(f"{path}: not valid JSON ({exc})") from None
 
 
+def _text_yes_no_loader() -> type:
+    """The safe loader, except that only true/false are booleans (yes/no stay text)."""
+    import yaml
+
+    class TextYesNoLoader(yaml.SafeLoader):
+        pass
+
+    boolean = "tag:yaml.org,2002:bool"
+    TextYesNoLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != boolean]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    TextYesNoLoader.add_implicit_resolver(
+        boolean, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    return TextYesNoLoader
+
+
 def _parse_yaml(
     path: Path, source: bytes, error: type[Exception]
 ) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    import yaml
+
     try:
-        loader = _TextYesNoLoader(source)
+        loader = _text_yes_no_loader()(source)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    except yaml.constructor.ConstructorError as exc:
+    except yaml.constructor.ConstructorError as exc:  # an unsafe or unknown tag
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark else ""
         raise error(f"{path}{line}: refused: {exc.problem} (only plain YAML is read)") from None
@@ -195,8 +221,10 @@ def _parse_yaml(
     return data, _line_numbers(node) if node is not None else {}
 
 
-def _line_numbers(node: yaml.Node, at: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+def _line_numbers(node: Any, at: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
     """Where each key of a YAML document starts, so errors can name the line."""
+    import yaml
+
     lines = {at: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:

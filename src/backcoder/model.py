@@ -1,30 +1,41 @@
-"""The rule language: pydantic models of a rule file.
+"""The rule language: the model of a rule file, validated by pydantic.
 
 A rule file is data, never code: questions with their choices, an explicit tree of named
 nodes that ask, decide, loop over a multi-select answer or report codes, and lookup tables
 that build a code from parts. Conditions are match maps over earlier answers. Nothing in a
 rule file is evaluated as Python or as a template. docs/design.md explains the shape.
+
+The classes are frozen standard-library dataclasses that pydantic validates (unknown keys
+are errors). Defining pydantic models would cost a normal run more than everything else it
+does; as dataclasses, the built form of the rules is constructed with no pydantic import at
+all, while rule files are still validated, and their JSON Schema generated, by pydantic.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 NOT_DOCUMENTED = "not_documented"
 CODED = "coded"
 """The one condition key that is not a question id: the kinds of code reported so far."""
 
 
-class Strict(BaseModel):
-    """Unknown keys are errors, so a typo in a rule file never passes silently."""
+FORBID_UNKNOWN_KEYS = {"extra": "forbid"}
+"""pydantic's config for every class: a typo in a rule file never passes silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+rule_class = dataclass(frozen=True, slots=True)
 
 
-class Choice(Strict):
+@rule_class
+class Choice:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     label: str
     help: str = ""
     warning: str | None = None
@@ -33,18 +44,20 @@ class Choice(Strict):
     """In a multi-select question, this choice cannot be combined with others."""
 
 
-class Question(Strict):
+@rule_class
+class Question:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     text: str
-    help: str = ""
     choices: dict[str, Choice]
+    help: str = ""
     multiple: bool = False
     default: list[str] | None = None
     """Used by non-interactive runs when the question is not answered."""
     query: str | None = None
     """The open question put to the provider when the answer is `not_documented`."""
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Question:
+    def __post_init__(self) -> None:
         if NOT_DOCUMENTED in self.choices and not self.query:
             raise ValueError("a question offering not_documented needs a `query` for the provider")
         if self.default is not None:
@@ -53,7 +66,6 @@ class Question(Strict):
                 raise ValueError(f"default {unknown} is not among the choices")
             if len(self.default) != 1 and not self.multiple:
                 raise ValueError("a single-answer question takes exactly one default")
-        return self
 
 
 Condition = dict[str, str | list[str]]
@@ -65,37 +77,42 @@ def matching_values(expected: str | list[str]) -> frozenset[str]:
     return frozenset([expected] if isinstance(expected, str) else expected)
 
 
-class TableRow(Strict):
-    when: Condition = Field(default_factory=dict)
+@rule_class
+class TableRow:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     value: str
+    when: Condition = field(default_factory=dict)
 
 
-class Table(Strict):
-    """Chooses one fragment of a code: by one answer (`from` + `map`), or first-hit `rows`."""
+@rule_class
+class Table:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
-    model_config = ConfigDict(populate_by_name=True)
+    """Chooses one fragment of a code: `by` one answer through a `map`, or first-hit `rows`."""
 
-    source: str | None = Field(default=None, alias="from")
+    by: str | None = None
     map: dict[str, str] | None = None
     rows: list[TableRow] | None = None
     help: str = ""
 
-    @model_validator(mode="after")
-    def _one_form(self) -> Table:
-        by_answer = self.source is not None and self.map is not None
+    def __post_init__(self) -> None:
+        by_answer = self.by is not None and self.map is not None
         if by_answer == (self.rows is not None):
-            raise ValueError("a table has either `from` with `map`, or `rows`")
-        return self
+            raise ValueError("a table has either `by` with `map`, or `rows`")
 
     def as_rows(self) -> list[TableRow]:
         """Both forms as first-hit rows, so the engine and the checker know one shape."""
         if self.rows is not None:
             return self.rows
-        assert self.source is not None and self.map is not None
-        return [TableRow(when={self.source: key}, value=value) for key, value in self.map.items()]
+        assert self.by is not None and self.map is not None
+        return [TableRow(value=value, when={self.by: key}) for key, value in self.map.items()]
 
 
-class Citation(Strict):
+@rule_class
+class Citation:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     """A guideline section, or a note of the tabular that the checker verifies exists."""
 
     guideline: str | None = None
@@ -104,13 +121,11 @@ class Citation(Strict):
     text: str | None = None
     """A fragment the cited tabular note must contain."""
 
-    @model_validator(mode="after")
-    def _one_kind(self) -> Citation:
+    def __post_init__(self) -> None:
         if (self.guideline is None) == (self.tabular is None):
             raise ValueError("a citation names either a `guideline` section or a `tabular` code")
         if self.tabular is not None and self.note is None:
             raise ValueError("a tabular citation names its `note`")
-        return self
 
 
 class Kind(StrEnum):
@@ -128,52 +143,69 @@ class Sequence(StrEnum):
     last = "last"
 
 
-class TablePart(Strict):
+@rule_class
+class TablePart:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     table: str
 
 
-class CodeSpec(Strict):
+@rule_class
+class CodeSpec:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     """One code an outcome reports: written out, or composed from table-chosen parts."""
 
+    kind: Kind
+    why: str
+    cite: list[Citation]
     code: str | None = None
     compose: list[str | TablePart] | None = None
     seventh: str | None = None
     """A table giving the 7th character; the engine pads with placeholder X before it."""
-    kind: Kind
     sequence: Sequence = Sequence.main
-    why: str
-    cite: list[Citation] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _one_form(self) -> CodeSpec:
+    def __post_init__(self) -> None:
         if (self.code is None) == (self.compose is None):
             raise ValueError("a code is either `code` or `compose`")
-        return self
+        _cited(self.cite)
 
 
-class Note(Strict):
+def _cited(citations: list[Citation]) -> None:
+    if not citations:
+        raise ValueError("every decision cites at least one source (`cite`)")
+
+
+@rule_class
+class Note:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     """A decision that adds no code but must be explained (no G89 for acute pain, say)."""
 
     text: str
-    cite: list[Citation] = Field(min_length=1)
+    cite: list[Citation]
+
+    def __post_init__(self) -> None:
+        _cited(self.cite)
 
 
-class AskNode(Strict):
+@rule_class
+class AskNode:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     ask: str
     only: list[str] | None = None
     """Restricts the choices offered at this point of the tree."""
-    branches: dict[str, str] = Field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)
     otherwise: str | None = None
     next: str | None = None
     help: str = ""
 
-    @model_validator(mode="after")
-    def _routes(self) -> AskNode:
+    def __post_init__(self) -> None:
         if self.next is not None and (self.branches or self.otherwise):
             raise ValueError("an ask node has either `next` or `branches`, not both")
         if self.next is None and not self.branches and self.otherwise is None:
             raise ValueError("an ask node needs `next` or `branches`")
-        return self
 
     def target(self, value: str) -> str | None:
         if self.next is not None:
@@ -185,20 +217,33 @@ class AskNode(Strict):
         return [name for name in found if name is not None]
 
 
-class DecideRow(Strict):
-    when: Condition = Field(default_factory=dict)
+@rule_class
+class DecideRow:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     then: str
+    when: Condition = field(default_factory=dict)
 
 
-class DecideNode(Strict):
-    decide: list[DecideRow] = Field(min_length=1)
+@rule_class
+class DecideNode:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    decide: list[DecideRow]
     help: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.decide:
+            raise ValueError("a decide node needs at least one row")
 
     def targets(self) -> list[str]:
         return [row.then for row in self.decide]
 
 
-class EachNode(Strict):
+@rule_class
+class EachNode:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     """Walks `do` once for every value of a multi-select answer, then goes on to `next`."""
 
     each: str
@@ -210,39 +255,44 @@ class EachNode(Strict):
         return [self.do] + ([self.next] if self.next else [])
 
 
-class OutcomeNode(Strict):
-    report: list[CodeSpec] = Field(default_factory=list)
+@rule_class
+class OutcomeNode:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    report: list[CodeSpec] = field(default_factory=list)
     note: Note | None = None
     next: str | None = None
 
-    @model_validator(mode="after")
-    def _says_something(self) -> OutcomeNode:
+    def __post_init__(self) -> None:
         if not self.report and self.note is None:
             raise ValueError("an outcome reports codes or carries a note")
-        return self
 
     def targets(self) -> list[str]:
         return [self.next] if self.next else []
 
 
-def _node_kind(data: Any) -> str:
-    keys = data if isinstance(data, dict) else type(data).model_fields
+Node = AskNode | DecideNode | EachNode | OutcomeNode
+NODE_CLASSES: dict[str, type] = {
+    "ask": AskNode,
+    "decide": DecideNode,
+    "each": EachNode,
+    "outcome": OutcomeNode,
+}
+NODE_CLASS_NAMES = frozenset(cls.__name__ for cls in NODE_CLASSES.values())
+
+
+def node_kind(data: Any) -> str:
+    """Which kind of node a mapping is, by its telling key: ask, decide, each, or outcome."""
     for kind in ("ask", "decide", "each"):
-        if kind in keys:
+        if isinstance(data, dict) and kind in data:
             return kind
     return "outcome"
 
 
-Node = Annotated[
-    Annotated[AskNode, Tag("ask")]
-    | Annotated[DecideNode, Tag("decide")]
-    | Annotated[EachNode, Tag("each")]
-    | Annotated[OutcomeNode, Tag("outcome")],
-    Discriminator(_node_kind),
-]
+@rule_class
+class AllowedPair:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
-
-class AllowedPair(Strict):
     """An Excludes1 pair the tree may report together, and why (I.A.12.a exception).
 
     A code ending in `-` stands for every code below it (`M51.1-`)."""
@@ -261,20 +311,42 @@ def _covers(pattern: str, code: str) -> bool:
     return code.startswith(pattern[:-1]) if pattern.endswith("-") else code == pattern
 
 
-class RuleSet(Strict):
+@rule_class
+class RuleSet:
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
     name: str
     version: str
     icd10cm: str
     """The ICD-10-CM release the rules were checked against."""
-    title: str = ""
     start: str
     questions: dict[str, Question]
-    tables: dict[str, Table] = Field(default_factory=dict)
     nodes: dict[str, Node]
-    excludes1_allowed: list[AllowedPair] = Field(default_factory=list)
+    title: str = ""
+    tables: dict[str, Table] = field(default_factory=dict)
+    excludes1_allowed: list[AllowedPair] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _no_reserved_question(self) -> RuleSet:
+    def __post_init__(self) -> None:
         if CODED in self.questions:
             raise ValueError(f"`{CODED}` is reserved for conditions and cannot be a question id")
-        return self
+
+
+@cache
+def rules_adapter() -> TypeAdapter[RuleSet]:
+    """pydantic's validator for rule files, built on first use: only parsing needs it."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(RuleSet)
+
+
+def validate_rules(data: Any) -> RuleSet:
+    """A rule set from parsed YAML or JSON; raises pydantic's ValidationError."""
+    return rules_adapter().validate_python(data)
+
+
+def dump_rules(rules: RuleSet) -> dict[str, Any]:
+    return rules_adapter().dump_python(rules, mode="json", exclude_defaults=True)
+
+
+def rules_json_schema() -> dict[str, Any]:
+    return rules_adapter().json_schema()

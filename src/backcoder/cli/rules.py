@@ -10,7 +10,7 @@ import typer
 
 from backcoder.cli.common import environment, exits_cleanly
 from backcoder.errors import BackcoderError
-from backcoder.model import OutcomeNode, RuleSet
+from backcoder.model import OutcomeNode, RuleSet, rules_json_schema
 
 app = typer.Typer(help="Check and build rule files.", no_args_is_help=True)
 
@@ -88,7 +88,7 @@ def schema() -> None:
 
 
 def schema_text() -> str:
-    return json.dumps(RuleSet.model_json_schema(by_alias=True), indent=2) + "\n"
+    return json.dumps(rules_json_schema(), indent=2) + "\n"
 
 
 def cited_codes(rules: RuleSet) -> list[str]:

@@ -1,0 +1,102 @@
+"""Rebuilding a rule set from its built form without pydantic.
+
+The built form is the dump of a rule set that was validated and checked when `rules build`
+wrote it, and it is used only while its source hash matches the rule file. Importing
+pydantic to validate it again would cost more than the rest of a run, so the dataclasses
+are constructed directly (their own consistency checks still run). A test proves the
+result equals full validation of the same data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backcoder.model import (
+    AllowedPair,
+    AskNode,
+    Choice,
+    Citation,
+    CodeSpec,
+    DecideNode,
+    DecideRow,
+    EachNode,
+    Kind,
+    Node,
+    Note,
+    OutcomeNode,
+    Question,
+    RuleSet,
+    Sequence,
+    Table,
+    TablePart,
+    TableRow,
+    node_kind,
+)
+
+
+def construct_rules(data: dict[str, Any]) -> RuleSet:
+    return RuleSet(
+        **{
+            **data,
+            "questions": {key: _question(value) for key, value in data["questions"].items()},
+            "tables": {key: _table(value) for key, value in data.get("tables", {}).items()},
+            "nodes": {key: _node(value) for key, value in data["nodes"].items()},
+            "excludes1_allowed": [
+                AllowedPair(codes=tuple(pair["codes"]), why=pair["why"])
+                for pair in data.get("excludes1_allowed", [])
+            ],
+        }
+    )
+
+
+def _question(data: dict[str, Any]) -> Question:
+    choices = {key: Choice(**value) for key, value in data["choices"].items()}
+    return Question(**{**data, "choices": choices})
+
+
+def _table(data: dict[str, Any]) -> Table:
+    rows = data.get("rows")
+    if rows is None:
+        return Table(**data)
+    return Table(**{**data, "rows": [TableRow(**r) for r in rows]})
+
+
+def _node(data: dict[str, Any]) -> Node:
+    kind = node_kind(data)
+    if kind == "ask":
+        return AskNode(**data)
+    if kind == "each":
+        return EachNode(**data)
+    if kind == "decide":
+        rows = [DecideRow(**row) for row in data["decide"]]
+        return DecideNode(**{**data, "decide": rows})
+    note = data.get("note")
+    return OutcomeNode(
+        **{
+            **data,
+            "report": [_code_spec(spec) for spec in data.get("report", [])],
+            "note": _note(note) if note is not None else None,
+        }
+    )
+
+
+def _code_spec(data: dict[str, Any]) -> CodeSpec:
+    compose = data.get("compose")
+    parts = (
+        [part if isinstance(part, str) else TablePart(**part) for part in compose]
+        if compose is not None
+        else None
+    )
+    return CodeSpec(
+        **{
+            **data,
+            "compose": parts,
+            "kind": Kind(data["kind"]),
+            "sequence": Sequence(data.get("sequence", Sequence.main)),
+            "cite": [Citation(**c) for c in data["cite"]],
+        }
+    )
+
+
+def _note(data: dict[str, Any]) -> Note:
+    return Note(text=data["text"], cite=[Citation(**c) for c in data["cite"]])
