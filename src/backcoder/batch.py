@@ -43,7 +43,7 @@ class BatchCoder:
 
     def code_line(self, number: int, raw: bytes) -> tuple[str, bool]:
         try:
-            record = json.loads(raw)
+            record = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             return _error_line(number, {}, "not UTF-8 text"), False
         except ValueError as exc:

@@ -45,7 +45,7 @@ def derive(rules: RuleSet) -> Derived:
         path = finished.walk.path
         for position, step in enumerate(path):
             paths_asking[step.question] += 1
-            _narrow(seen_values, step.question, path[:position])
+            _narrow(seen_values, step.question, path[:position], routing)
         flags = {s.question: ",".join(s.answer.values) for s in path if s.question in routing}
         for reported in finished.walk.codes:
             _keep_shortest(paths_to[reported.code], flags)
@@ -57,18 +57,19 @@ def derive(rules: RuleSet) -> Derived:
     return Derived(sorted(paths_to), asked_when, dict(sorted(paths_to.items())))
 
 
-def _narrow(seen: dict[str, dict[str, set[str]]], question: str, before: list[PathStep]) -> None:
-    """Keep, for each question asked before `question` on every path, the values seen."""
-    earlier = {step.question: set(step.answer.values) for step in before}
-    if question not in seen:
-        seen[question] = earlier
-        return
-    current = seen[question]
+def _narrow(
+    seen: dict[str, dict[str, set[str]]], question: str, before: list[PathStep], routing: set[str]
+) -> None:
+    """Keep, for each routing question asked before `question` on every path, the values
+    seen there. A question that routes nowhere was explored with one value only, and a
+    multi-select answer of several values says nothing about which one led here."""
+    earlier = {s.question: s.answer.values for s in before if s.question in routing}
+    current = seen.setdefault(question, {key: set() for key in earlier})
     for key in list(current):
-        if key in earlier:
-            current[key] |= earlier[key]
-        else:
+        if key not in earlier:
             del current[key]
+        elif len(earlier[key]) == 1:
+            current[key] |= set(earlier[key])
 
 
 def _keep_shortest(kept: list[dict[str, str]], flags: dict[str, str]) -> None:
@@ -85,6 +86,6 @@ def _describe(rules: RuleSet, conditions: dict[str, set[str]], on_every_path: bo
     narrowing = [
         f"{key}={'|'.join(v for v in rules.questions[key].choices if v in values)}"
         for key, values in conditions.items()
-        if values != set(rules.questions[key].choices)
+        if values and values != set(rules.questions[key].choices)
     ]
     return " and ".join(narrowing) if narrowing else "on the paths that need it"

@@ -151,7 +151,9 @@ class Engine:
             return None
         answer = answers.get(question_id)
         if answer is None:
-            default = self.rules.questions[question_id].default
+            default = (node.default if isinstance(node, AskNode) else None) or (
+                self.rules.questions[question_id].default
+            )
             if not (use_defaults and default):
                 return Pending(question_id, allowed, walk, len(walk.path) + 1, self._at_most(walk))
             answer = Answer(tuple(default), Source.default)

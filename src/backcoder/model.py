@@ -199,6 +199,9 @@ class AskNode:
     branches: dict[str, str] = field(default_factory=dict)
     otherwise: str | None = None
     next: str | None = None
+    default: list[str] | None = None
+    """What non-interactive runs use at this point of the tree when the question is not
+    answered; overrides the question's own default here only."""
     help: str = ""
 
     def __post_init__(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from backcoder import __version__
-from backcoder.answers import Answer, Answers
+from backcoder.answers import Answer, Answers, Source
 from backcoder.engine import Engine, Finished, Pending, in_reporting_order
 from backcoder.errors import BackcoderError
 from backcoder.model import NOT_DOCUMENTED, Citation, RuleSet
@@ -103,7 +103,7 @@ def physician_queries(rules: RuleSet, path: list[Any]) -> list[dict[str, Any]]:
     question, every clinically reasonable option plus "other" and "clinically undetermined"."""
     queries = []
     for position, step in enumerate(path):
-        if NOT_DOCUMENTED not in step.answer.values:
+        if not _undocumented(step):
             continue
         question = rules.questions[step.question]
         options = [
@@ -120,12 +120,17 @@ def physician_queries(rules: RuleSet, path: list[Any]) -> list[dict[str, Any]]:
     return queries
 
 
+def _undocumented(step: Any) -> bool:
+    """Answered `not_documented` from the record (a default is not asked, so not queried)."""
+    return NOT_DOCUMENTED in step.answer.values and step.answer.source is not Source.default
+
+
 def documented_facts(rules: RuleSet, path: list[Any]) -> list[str]:
     facts = []
     for step in path:
         question = rules.questions[step.question]
         labels = [question.choices[v].label for v in step.answer.values if v != NOT_DOCUMENTED]
-        if labels and step.answer.source.value != "default":
+        if labels and step.answer.source is not Source.default:
             facts.append(f"{question.text} {', '.join(labels)}")
     return facts
 
@@ -134,7 +139,7 @@ def more_specific(engine: Engine, answers: Answers, path: list[Any]) -> list[dic
     """For each `not_documented` answer, the codes each documented value would reach."""
     hints = []
     for step in path:
-        if NOT_DOCUMENTED not in step.answer.values:
+        if not _undocumented(step):
             continue
         reach = {}
         for value in engine.rules.questions[step.question].choices:
@@ -147,7 +152,7 @@ def more_specific(engine: Engine, answers: Answers, path: list[Any]) -> list[dic
 
 def _codes_if(engine: Engine, answers: Answers, question: str, value: str) -> list[str] | str:
     changed: dict[str, Answer] = dict(answers)
-    changed[question] = Answer((value,), changed[question].source if question in changed else None)  # type: ignore[arg-type]
+    changed[question] = Answer((value,), Source.prompt)
     try:
         outcome = engine.run(changed, use_defaults=True)
     except BackcoderError:

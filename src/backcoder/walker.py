@@ -142,5 +142,6 @@ class Walker:
         self.env.stderr.flush()
         line = self.env.stdin.readline()
         if not line:
+            self.env.stderr.write("\n")  # the terminal echoes no newline for Ctrl-D
             raise EndOfInput(f"input ended while waiting for an answer to {question_id}")
         return line

@@ -1,0 +1,112 @@
+"""`backcoder batch`: one result per line, in order, nothing dropped."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from backcoder.batch import BatchCoder
+from backcoder.coding import Coder
+from backcoder.env import Environment
+
+GOOD = {
+    "trauma": "no",
+    "attribution": "none",
+    "nerve": "none",
+    "region": "thoracic",
+    "pain_course": "acute",
+}
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_results_in_order_with_line_numbers_and_carried_keys(cli: Any, tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"_id": "a", **GOOD}),
+        json.dumps({"_id": "b", "_meta": {"site": 3}, **GOOD, "region": "cervical"}),
+    ]
+    result = cli("batch", str(write_lines(tmp_path / "in.jsonl", lines)))
+    assert result.exit_code == 0
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["line"], r["_id"], r["codes"][0]["code"]) for r in out] == [
+        (1, "a", "M54.6"),
+        (2, "b", "M54.2"),
+    ]
+    assert out[1]["_meta"] == {"site": 3}
+    assert "2 lines coded" in result.stderr
+
+
+def test_bad_lines_give_inline_errors_and_exit_1(cli: Any, tmp_path: Path) -> None:
+    lines = [
+        json.dumps(GOOD),
+        "{not json",
+        "",
+        json.dumps(["a list"]),
+        json.dumps({"_id": 5, "regoin": "lumbar"}),
+        json.dumps({**GOOD, "trauma": "maybe"}),
+        json.dumps({"trauma": "no"}),
+        json.dumps(GOOD),
+    ]
+    result = cli("batch", str(write_lines(tmp_path / "in.jsonl", lines)))
+    assert result.exit_code == 1
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in out] == list(range(1, 9))
+    errors = {r["line"]: r.get("error", "") for r in out}
+    assert "codes" in out[0] and "codes" in out[7]
+    assert "not valid JSON" in errors[2]
+    assert "empty line" in errors[3]
+    assert "not a JSON object" in errors[4]
+    assert "unknown question id 'regoin'" in errors[5] and out[4]["_id"] == 5
+    assert "'maybe' is not a choice for trauma" in errors[6]
+    assert "missing answer for attribution" in errors[7] and "add it to the line" in errors[7]
+    assert "6 of 8 lines had errors" in result.stderr
+
+
+def test_standard_input_and_output_file(cli: Any, tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    result = cli("batch", "-", "-o", str(target), input=json.dumps(GOOD) + "\n")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text(encoding="utf-8"))["codes"][0]["code"] == "M54.6"
+
+
+def test_unreadable_input_is_exit_2(cli: Any, tmp_path: Path) -> None:
+    result = cli("batch", str(tmp_path / "missing.jsonl"))
+    assert result.exit_code == 2 and "no such file" in result.stderr
+
+
+def test_not_utf8_line_is_an_error_line(coder: Coder) -> None:
+    line, ok = BatchCoder(coder).code_line(1, b"\xff\xfe{}")
+    assert not ok and "not UTF-8" in json.loads(line)["error"]
+
+
+def test_batch_streams_line_by_line(coder: Coder) -> None:
+    """An endless input still yields results one by one: nothing is read ahead."""
+    endless = (json.dumps({"_id": n, **GOOD}).encode() for n in itertools.count())
+    first = list(itertools.islice(BatchCoder(coder).run(endless), 3))
+    assert [json.loads(line)["_id"] for line in first] == [0, 1, 2]
+
+
+def test_repeated_answer_sets_give_identical_results(coder: Coder) -> None:
+    batch = BatchCoder(coder)
+    one, _ = batch.code_line(1, json.dumps({"_id": 1, **GOOD}).encode())
+    two, _ = batch.code_line(2, json.dumps({**GOOD, "_id": 2}).encode())
+    first, second = json.loads(one), json.loads(two)
+    assert first.pop("line") == 1 and second.pop("line") == 2
+    assert first.pop("_id") == 1 and second.pop("_id") == 2
+    assert first == second
+
+
+def test_progress_bar_only_for_a_file_on_a_terminal(coder: Coder, tmp_path: Path) -> None:
+    from backcoder.cli.batch import _with_progress
+
+    source = write_lines(tmp_path / "in.jsonl", [json.dumps(GOOD)] * 3)
+    stderr = io.StringIO()
+    env = Environment(io.StringIO(), io.StringIO(), stderr, False, False, True, no_color=True)
+    with source.open("rb") as handle:
+        assert len(list(_with_progress(handle, str(source), env))) == 3

@@ -1,0 +1,471 @@
+"""Real-terminal tests of `backcoder code`: the walker driven through a pty with pexpect.
+
+Each test spawns `python -m backcoder code` on a pseudo-terminal, so stdin is a tty and the
+interactive walker runs exactly as a user would meet it: prompts on the terminal, answers
+typed a line at a time, Ctrl-C and Ctrl-D delivered by the terminal driver. Most answers
+are passed with -a flags so that each test prompts for only one or two questions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+# The line the walker prints before reading an answer; "several separated by commas" only
+# for questions that take several values.
+PROMPT = r"> \(number or id(?:, several separated by commas)?; \? help, b back\) "
+# The header of every question shown: "Question N of at most M  <text>  (<id>)".
+HEADER = re.compile(r"Question (\d+) of at most (\d+)  (.+?)  \((\w+)\)")
+
+# Everything but red_flags and lumbar_cause, for "low back pain, not further documented".
+LOW_BACK_FLAGS = [
+    "-a", "trauma=no",
+    "-a", "attribution=none",
+    "-a", "nerve=none",
+    "-a", "region=lumbar",
+    "-a", "pain_course=acute",
+]  # fmt: skip
+# The same without region, so that region is prompted too.
+NO_REGION_FLAGS = [
+    "-a", "red_flags=none",
+    "-a", "trauma=no",
+    "-a", "attribution=none",
+    "-a", "nerve=none",
+    "-a", "pain_course=acute",
+]  # fmt: skip
+
+TRAUMA_TEXT = "Injury documented as the origin of the pain:"
+RESULT_START = "Codes, in reporting order"
+
+
+class Session:
+    """One `backcoder code` run on a pty, with everything it printed kept in `transcript`."""
+
+    def __init__(self, *args: str, program: str = sys.executable, argv: list[str] | None = None):
+        self.log = io.StringIO()
+        self.child = pexpect.spawn(
+            program,
+            ["-m", "backcoder", "code", *args] if argv is None else argv,
+            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "120"},
+            encoding="utf-8",
+            timeout=10,
+        )
+        self.child.logfile_read = self.log
+        self.sent: str | None = None
+
+    @property
+    def transcript(self) -> str:
+        return self.log.getvalue().replace("\r\n", "\n")
+
+    def prompt(self) -> str:
+        """Wait for the answer prompt; return what was printed since the last wait, less
+        the terminal's echo of the line typed last."""
+        self.child.expect(PROMPT)
+        before = self.child.before.replace("\r\n", "\n")
+        if self.sent is not None:
+            echo = self.sent + "\n"
+            assert before.startswith(echo), f"expected the echo of {self.sent!r}: {before!r}"
+            before = before[len(echo) :]
+        return before
+
+    def answer(self, text: str) -> str:
+        """Wait for the prompt, type `text`; return what was printed before the prompt."""
+        before = self.prompt()
+        self.child.sendline(text)
+        self.sent = text
+        return before
+
+    def finish(self) -> int | None:
+        """Wait for the program to end; its exit status (None if a signal ended it)."""
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        return self.child.exitstatus
+
+    def asked(self) -> list[str]:
+        """The ids of the questions shown, in order, repeats included."""
+        return [match.group(4) for match in HEADER.finditer(self.transcript)]
+
+    def prompting_part(self) -> str:
+        """The transcript before the result was printed."""
+        return self.transcript.split(RESULT_START)[0]
+
+
+@pytest.fixture
+def sessions() -> Iterator[list[Session]]:
+    started: list[Session] = []
+    yield started
+    for session in started:
+        if session.child.isalive():
+            session.child.close(force=True)
+
+
+@pytest.fixture
+def run(sessions: list[Session]):
+    def start(*args: str) -> Session:
+        session = Session(*args)
+        sessions.append(session)
+        return session
+
+    return start
+
+
+def flat(text: str) -> str:
+    """Whitespace collapsed, so that phrases wrapped by the terminal width still match."""
+    return " ".join(text.split())
+
+
+def codes_in(transcript: str) -> list[str]:
+    """The codes of the result table (rows like ` 1 │ M54.50 │ ... │ first-listed`)."""
+    return re.findall(r"^\s*\d+ │ (\S+) │", transcript, flags=re.MULTILINE)
+
+
+# --------------------------------------------------------------------- prompting only the gaps
+
+
+def test_prompts_only_for_missing_answers(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+
+    first = session.answer("none")
+    assert "Question 1 of at most" in first
+    assert "Red flags documented:  (red_flags)" in first
+    assert "6) None of these  none" in first
+
+    second = session.answer("not_documented")
+    assert "Low back pain documented as:  (lumbar_cause)" in second
+    assert TRAUMA_TEXT not in second
+
+    assert session.finish() == 0
+    out = session.transcript
+    # red_flags has a default only for scripted runs: interactively it is asked; after it,
+    # only lumbar_cause, which no flag answered.
+    assert session.asked() == ["red_flags", "lumbar_cause"]
+    # Flagged questions never appear as prompts (trauma's text does appear later, in the
+    # query's "Documented:" line, so only the prompting part is checked).
+    prompting = session.prompting_part()
+    assert TRAUMA_TEXT not in prompting
+    assert "(trauma)" not in prompting
+    assert "Course of the pain documented as:" not in prompting
+
+    assert codes_in(out) == ["M54.50"]
+    assert "Low back pain, unspecified" in out
+    queries = out.split("Physician queries")[1]
+    assert "lumbar_cause: Please clarify the cause or character of the low back pain" in flat(
+        queries
+    )
+    assert "red_flags = none  (prompt)" in out
+    assert "trauma = no  (flag)" in out
+    assert "lumbar_cause = not_documented  (prompt)" in out
+    assert "Traceback" not in out
+
+
+def test_no_input_in_a_terminal_never_prompts(run) -> None:
+    session = run("--no-input", *LOW_BACK_FLAGS)
+    assert session.finish() == 2
+    out = session.transcript
+    assert session.asked() == []
+    assert "backcoder: missing answer for lumbar_cause" in out
+    assert "pass -a lumbar_cause=VALUE" in out
+    assert "Traceback" not in out
+
+
+# --------------------------------------------------------------------------- the whole walk
+
+
+def test_full_walk_low_back_pain_not_further_documented(run) -> None:
+    session = run()
+    walk = [
+        ("red_flags", "none"),
+        ("trauma", "no"),
+        ("attribution", "none"),
+        ("nerve", "none"),
+        ("region", "lumbar"),
+        ("lumbar_cause", "not_documented"),
+        ("pain_course", "acute"),
+    ]
+    for question, reply in walk:
+        shown = session.answer(reply)
+        assert f"({question})" in shown, f"expected {question} to be asked, got:\n{shown}"
+
+    assert session.finish() == 0
+    out = session.transcript
+    assert session.asked() == [question for question, _ in walk]
+    assert codes_in(out) == ["M54.50"]
+    for question, reply in walk:
+        assert f"{question} = {reply}  (prompt)" in out
+    assert "Physician queries" in out
+    assert "Traceback" not in out
+
+
+def test_progress_text(run) -> None:
+    session = run()
+    for reply in ["none", "no", "none", "none", "lumbar", "not_documented", "acute"]:
+        session.answer(reply)
+    assert session.finish() == 0
+
+    headers = [
+        (int(match.group(1)), int(match.group(2)), match.group(4))
+        for match in HEADER.finditer(session.transcript)
+    ]
+    assert [number for number, _, _ in headers] == [1, 2, 3, 4, 5, 6, 7]
+    for number, at_most, question in headers:
+        assert number <= at_most, f"{question}: question {number} of at most {at_most}"
+    # The bound only tightens as the walk narrows.
+    bounds = [at_most for _, at_most, _ in headers]
+    assert bounds == sorted(bounds, reverse=True)
+
+
+# ------------------------------------------------------------------------- choosing a value
+
+
+def test_number_full_id_and_prefix_selection(run) -> None:
+    session = run(
+        "-a", "trauma=no", "-a", "attribution=none", "-a", "nerve=none", "-a", "pain_course=acute"
+    )  # fmt: skip
+    session.answer("6")  # red_flags by number: none
+
+    shown = session.answer("c")  # region: ambiguous prefix
+    assert "Region of the pain or injury:  (region)" in shown
+    assert "10) Coccygeal (tailbone)  coccygeal" in shown
+
+    message = session.answer("12")  # out of range
+    assert message.strip() == "'c' could be cervical, cervicothoracic, coccygeal; type more of it"
+
+    message = session.answer("0")
+    assert message.strip() == "12 is not a choice; type a number from 1 to 11"
+
+    message = session.answer("lum")  # still ambiguous: lumbar, lumbosacral
+    assert message.strip() == "0 is not a choice; type a number from 1 to 11"
+
+    message = session.answer("lumbar")  # full id
+    assert message.strip() == "'lum' could be lumbar, lumbosacral; type more of it"
+
+    shown = session.answer("vert")  # lumbar_cause by unambiguous prefix: vertebrogenic
+    assert "(lumbar_cause)" in shown
+
+    assert session.finish() == 0
+    out = session.transcript
+    # Each error re-asked the same question without showing it again.
+    assert session.asked() == ["red_flags", "region", "lumbar_cause"]
+    assert "red_flags = none  (prompt)" in out
+    assert "region = lumbar  (prompt)" in out
+    assert "lumbar_cause = vertebrogenic  (prompt)" in out
+    assert codes_in(out) == ["M54.51"]
+    assert "Traceback" not in out
+
+
+def test_several_values_and_exclusive_choice(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.answer("1,6")  # cauda_equina with none: refused
+    message = session.answer("none")
+    assert message.strip() == "none cannot be combined with other choices"
+    session.answer("not_documented")
+    assert session.finish() == 0
+    assert session.asked() == ["red_flags", "lumbar_cause"]
+    assert codes_in(session.transcript) == ["M54.50"]
+
+
+def test_one_value_question_refuses_two(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.answer("none")
+    session.answer("other,vert")
+    message = session.answer("other")
+    assert message.strip() == "lumbar_cause takes one value; choose one"
+    assert session.finish() == 0
+    assert codes_in(session.transcript) == ["M54.59"]
+
+
+# ---------------------------------------------------------------------------------- help
+
+
+def test_question_mark_shows_help_and_reasks(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.answer("none")
+    session.answer("?")
+    help_text = flat(session.answer("not_documented"))
+    # The question's help from rules/back_pain.yaml, then the choices' help.
+    assert help_text.startswith("Low back pain documented as: Due to a disc displacement;")
+    assert "vertebrogenic (endplate pain); another specified low back pain" in help_text
+    assert "not_documented: Low back pain, unspecified (M54.50), with a query." in help_text
+    assert session.finish() == 0
+    # Help re-asked the same question: it was shown once and answered once.
+    assert session.asked() == ["red_flags", "lumbar_cause"]
+    assert codes_in(session.transcript) == ["M54.50"]
+
+
+def test_help_word_on_multiple_question(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.answer("help")
+    help_text = flat(session.answer("none"))
+    assert "Red flags documented: Clinical decision support, not coding" in help_text
+    assert "Defaults to none in scripted runs." in help_text
+    assert "cauda_equina: Saddle anaesthesia" in help_text
+    session.answer("5")
+    assert session.finish() == 0
+    assert session.asked() == ["red_flags", "lumbar_cause"]
+
+
+# ---------------------------------------------------------------------------------- back
+
+
+def test_back_returns_to_previous_prompt_and_changes_outcome(run) -> None:
+    session = run(*NO_REGION_FLAGS)
+    session.answer("lumbar")
+    shown = session.answer("b")  # at lumbar_cause
+    assert "Low back pain documented as:  (lumbar_cause)" in shown
+
+    shown = session.answer("thoracic")  # region again, answered differently
+    assert "Region of the pain or injury:  (region)" in shown
+    assert "Question 5 of at most" in shown
+
+    assert session.finish() == 0
+    out = session.transcript
+    assert session.asked() == ["region", "lumbar_cause", "region"]
+    assert codes_in(out) == ["M54.6"]
+    assert "M54.50" not in out
+    assert "region = thoracic  (prompt)" in out
+    assert "lumbar_cause" not in out.split(RESULT_START)[1]
+    # Flagged answers stay: going back only undoes prompted ones.
+    assert "trauma = no  (flag)" in out
+
+
+def test_back_on_first_question_has_nothing_to_go_back_to(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.answer("b")
+    shown = session.answer("none")
+    assert "Nothing to go back to: this is the first question." in shown
+    assert "Red flags documented:  (red_flags)" in shown
+    session.answer("not_documented")
+    assert session.finish() == 0
+    assert session.asked() == ["red_flags", "red_flags", "lumbar_cause"]
+    assert codes_in(session.transcript) == ["M54.50"]
+
+
+def test_back_past_flags_reaches_only_prompted_questions(run) -> None:
+    """With flags answering the questions in between, `b` skips them: they were not asked."""
+    session = run(*LOW_BACK_FLAGS)
+    session.answer("none")
+    shown = session.answer("b")  # at lumbar_cause: back to red_flags, over four flags
+    assert "(lumbar_cause)" in shown
+    shown = session.answer("b")  # at red_flags, the first prompted question
+    assert "Red flags documented:  (red_flags)" in shown
+    assert "Question 1 of at most" in shown
+    shown = session.answer("none")
+    assert "Nothing to go back to: this is the first question." in shown
+    session.answer("other")
+    assert session.finish() == 0
+    assert session.asked() == [
+        "red_flags",
+        "lumbar_cause",
+        "red_flags",
+        "red_flags",
+        "lumbar_cause",
+    ]
+    assert codes_in(session.transcript) == ["M54.59"]
+
+
+# ------------------------------------------------------------------- interrupt, end of input
+
+
+def test_ctrl_c_at_prompt_exits_130(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.prompt()
+    session.child.sendintr()
+    status = session.finish()
+    out = session.transcript
+    assert status == 130
+    assert session.child.signalstatus is None
+    assert re.search(r"^backcoder: interrupted$", out, flags=re.MULTILINE)
+    assert "Traceback" not in out
+    assert RESULT_START not in out
+
+
+def test_ctrl_c_at_a_later_prompt_exits_130(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.answer("none")
+    session.prompt()  # lumbar_cause
+    session.child.sendintr()
+    assert session.finish() == 130
+    out = session.transcript
+    assert "backcoder: interrupted" in out
+    assert "Traceback" not in out
+    assert RESULT_START not in out
+
+
+def test_end_of_input_at_prompt_exits_1(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.answer("6")
+    session.prompt()  # lumbar_cause
+    session.child.sendeof()
+    status = session.finish()
+    out = session.transcript
+    assert status == 1
+    errors = [line for line in out.splitlines() if "backcoder:" in line]
+    assert len(errors) == 1
+    assert "backcoder: input ended while waiting for an answer to lumbar_cause" in errors[0]
+    assert "Traceback" not in out
+    assert RESULT_START not in out
+
+
+def test_end_of_input_message_is_on_its_own_line(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.prompt()
+    session.child.sendeof()
+    assert session.finish() == 1
+    assert re.search(
+        r"^backcoder: input ended while waiting for an answer to red_flags$",
+        session.transcript,
+        flags=re.MULTILINE,
+    )
+
+
+# ------------------------------------------------------------------------------------- json
+
+
+def test_json_with_prompts(run) -> None:
+    session = run("--json", *LOW_BACK_FLAGS)
+    session.answer("none")
+    session.answer("5")  # lumbar_cause: not_documented
+    assert session.finish() == 0
+
+    out = session.transcript
+    assert session.asked() == ["red_flags", "lumbar_cause"]
+    # The result follows the last prompt and the echoed answer; it is the rest of the output.
+    after_prompts = out[out.rindex("b back) 5\n") + len("b back) 5\n") :]
+    result = json.loads(after_prompts)
+    assert [code["code"] for code in result["codes"]] == ["M54.50"]
+    assert result["answers"]["lumbar_cause"] == "not_documented"
+    sources = {step["question"]: step["source"] for step in result["path"]}
+    assert sources["red_flags"] == "prompt"
+    assert sources["lumbar_cause"] == "prompt"
+    assert sources["trauma"] == "flag"
+    assert [query["question"] for query in result["queries"]] == ["lumbar_cause"]
+
+
+def test_json_goes_to_stdout_and_prompts_do_not(sessions, tmp_path: Path) -> None:
+    """stdout redirected to a file while stdin and stderr stay on the terminal."""
+    out_file = tmp_path / "result.json"
+    command = shlex.join([sys.executable, "-m", "backcoder", "code", "--json", *LOW_BACK_FLAGS])
+    session = Session(
+        program="/bin/sh", argv=["-c", f"exec {command} > {shlex.quote(str(out_file))}"]
+    )
+    sessions.append(session)
+
+    session.answer("none")
+    session.answer("vertebrogenic")
+    assert session.finish() == 0
+
+    assert session.asked() == ["red_flags", "lumbar_cause"]
+    assert '"codes"' not in session.transcript
+    text = out_file.read_text(encoding="utf-8")
+    assert "Question" not in text
+    result = json.loads(text)
+    assert [code["code"] for code in result["codes"]] == ["M54.51"]
