@@ -6,18 +6,12 @@ import json
 
 import pytest
 
-from backcoder.cli.rules import cited_codes, schema_text
-from backcoder.compiled import construct_rules
-from backcoder.derive import derive
-from backcoder.loader import (
-    built_document,
-    built_path,
-    has_current_build,
-    parse_rules,
-    shipped_rules_path,
-)
-from backcoder.model import validate_rules
-from backcoder.tabular import OfficialTabular, extract
+from backcoder.builder import build
+from backcoder.cli.rules import schema_text
+from backcoder.compiled import construct_knowledge, construct_rules
+from backcoder.loader import built_path, has_current_build, shipped_rules_path
+from backcoder.model import knowledge_adapter, validate_rules
+from backcoder.tabular import OfficialTabular
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +25,15 @@ def test_built_form_matches_the_rule_file() -> None:
 
 def test_built_form_equals_a_fresh_build_from_the_tabular(committed: dict) -> None:
     """Fails when the tabular extract drifts from the tabular or the derivation changes."""
-    path = shipped_rules_path()
-    rules = parse_rules(path)
-    derived = derive(rules)
-    fresh = built_document(
-        path, rules, extract(OfficialTabular(), [*derived.codes, *cited_codes(rules)]), derived
-    )
+    fresh, problems = build(shipped_rules_path())
+    assert problems == []
     assert json.loads(json.dumps(fresh)) == committed, "run `backcoder rules build`"
 
 
 def test_constructing_the_built_form_equals_validating_it(committed: dict) -> None:
     assert construct_rules(committed["rules"]) == validate_rules(committed["rules"])
+    knowledge = committed["knowledge"]
+    assert construct_knowledge(knowledge) == knowledge_adapter().validate_python(knowledge)
 
 
 def test_committed_schema_is_current() -> None:

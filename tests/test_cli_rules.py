@@ -227,3 +227,59 @@ def test_build_refuses_unsound_rules(cli: Any, tmp_path: Path) -> None:
 def test_schema_command_prints_the_committed_schema(cli: Any) -> None:
     committed = shipped_rules_path().with_name("rule-file.schema.json").read_text(encoding="utf-8")
     assert cli("rules", "schema").stdout == committed
+
+
+TINY_KNOWLEDGE = {
+    "codes": {
+        "M54.2": {"use_when": "Neck pain.", "documentation": ["Location: neck."]},
+        "M54.6": {"use_when": "Thoracic pain.", "documentation": ["Location: mid back."]},
+    },
+    "questions": {"site": {"section": "location_radiation", "document": "The site."}},
+}
+
+
+def write_knowledge(rules_path: Path, data: dict[str, Any]) -> None:
+    text = yaml.safe_dump(data, sort_keys=False)
+    rules_path.with_name("rules.knowledge.yaml").write_text(text, encoding="utf-8")
+
+
+def test_knowledge_beside_the_rules_is_checked_and_built(cli: Any, tmp_path: Path) -> None:
+    path = write_rules(tmp_path, TINY)
+    write_knowledge(path, TINY_KNOWLEDGE)
+    assert cli("rules", "check", str(path)).exit_code == 0
+    assert cli("rules", "build", str(path)).exit_code == 0
+    explained = json.loads(cli("explain", "M54.6", "--json", "--rules", str(path)).stdout)
+    assert explained["knowledge"]["use_when"] == "Thoracic pain."
+    assert explained["paths"] == ["-a site=mid"]
+
+
+@pytest.mark.parametrize(
+    ("change", "node", "reason"),
+    [
+        ({"codes": {"M54.2": TINY_KNOWLEDGE["codes"]["M54.2"]}}, "knowledge M54.6", "no knowledge covers it"),
+        ({"codes": {**TINY_KNOWLEDGE["codes"], "M54.52": TINY_KNOWLEDGE["codes"]["M54.2"]}}, "knowledge M54.52", "not a code in the ICD-10-CM tabular"),
+        ({"questions": {}}, "knowledge site", "has no `questions` entry"),
+    ],
+)
+def test_knowledge_problems(cli: Any, tmp_path: Path, change: dict[str, Any], node: str, reason: str) -> None:
+    path = write_rules(tmp_path, TINY)
+    write_knowledge(path, {**TINY_KNOWLEDGE, **change})
+    result = cli("rules", "check", str(path))
+    assert result.exit_code == 2
+    assert any(line.startswith(f"{path}: {node}: ") and reason in line for line in result.stderr.splitlines())
+
+
+def test_a_family_key_covers_its_codes(cli: Any, tmp_path: Path) -> None:
+    path = write_rules(tmp_path, TINY)
+    write_knowledge(path, {**TINY_KNOWLEDGE, "codes": {"M54-": TINY_KNOWLEDGE["codes"]["M54.2"]}})
+    assert cli("rules", "check", str(path)).exit_code == 0
+
+
+def test_invalid_knowledge_is_one_line_with_its_line_number(cli: Any, tmp_path: Path) -> None:
+    path = write_rules(tmp_path, TINY)
+    path.with_name("rules.knowledge.yaml").write_text(
+        "codes:\n  M54.2:\n    use_when: x\n    documentation: []\n", encoding="utf-8"
+    )
+    result = cli("rules", "check", str(path))
+    assert result.exit_code == 2
+    assert "rules.knowledge.yaml:2: codes.M54.2: Value error, a code needs at least one documentation requirement" in result.stderr

@@ -64,6 +64,8 @@ def choices_text(question_id: str, question: Question, only: Iterable[str] | Non
 
 def resolve_value(question_id: str, question: Question, word: str) -> str:
     """The choice id `word` names, matching case-insensitively; spaces count as underscores."""
+    if word in question.choices:
+        return word
     wanted = word.strip().lower().replace(" ", "_")
     for choice in question.choices:
         if choice.lower() == wanted:

@@ -2,23 +2,34 @@
 
 Every input line gives exactly one output line, in order: a result, or the same line
 number with an `error`. Keys that begin with `_` are carried into the line's result.
-The engine is a pure function of the answers, so identical answer sets are coded once
-and their JSON reused; the cache is bounded, so memory stays flat on any input.
+
+A result depends only on the answers on its path, plus the answers it reports as unused,
+and the engine is a pure function of the answers. So each distinct record is coded once
+(its JSON kept in a bounded cache keyed by its answers), and each distinct path's result
+is built once (keyed by the path's answers): a batch of a million records with a few
+thousand distinct answer sets costs little more than reading its JSON. Input is streamed
+and both caches are bounded, so memory stays flat.
 """
 
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii as quoted  # type: ignore[attr-defined]
 from typing import Any
 
-from backcoder.answers import Source, parse_answers
+from backcoder.answers import Answer, Source, parse_answer
 from backcoder.coding import Coder
 from backcoder.errors import BackcoderError
 
-CACHE_SIZE = 4096
+CACHE_SIZE = 16384
+"""Distinct records (and, separately, distinct paths) whose JSON is kept: about 40 MB."""
+
+
+NO_UNUSED = ', "unused": {}}'
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass
@@ -27,77 +38,214 @@ class BatchCounts:
     errors: int = 0
 
 
+class BoundedCache(dict[Any, Any]):
+    """A dict that forgets its oldest entry when full (insertion order)."""
+
+    def remember(self, key: Any, value: Any) -> Any:
+        if len(self) >= CACHE_SIZE:
+            del self[next(iter(self))]
+        self[key] = value
+        return value
+
+
 class BatchCoder:
     def __init__(self, coder: Coder) -> None:
         self.coder = coder
-        self._bodies: OrderedDict[tuple[Any, ...], tuple[str, bool]] = OrderedDict()
+        self._records = BoundedCache()  # record answers -> (body JSON, ok)
+        self._paths = BoundedCache()  # path answers -> result JSON without `unused`
+        self._answers = BoundedCache()  # (question, raw value) -> validated answer
+        self._decisions = Decisions()  # raw answers of a path's questions -> that path
+        self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
         self.counts = BatchCounts()
 
-    def run(self, lines: Iterable[bytes]) -> Iterator[str]:
-        """One output line (without newline) per input line."""
+    def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
+        """One output line (UTF-8, without newline) per input line."""
+        counts = self.counts
+        code_line = self.code_line
         for number, raw in enumerate(lines, start=1):
-            line, ok = self.code_line(number, raw)
-            self.counts.lines += 1
-            self.counts.errors += not ok
+            line, ok = code_line(number, raw)
+            counts.lines = number
+            if not ok:
+                counts.errors += 1
             yield line
 
-    def code_line(self, number: int, raw: bytes) -> tuple[str, bool]:
+    def code_line(self, number: int, raw: bytes) -> tuple[bytes, bool]:
+        split = _split_id(raw)
+        if split is not None:
+            ident, rest = split
+            known = self._lines.get(rest)
+            if known is not None:
+                prefix = b'{"line": %d, "_id": "%s"' % (number, ident)
+                return prefix + known[0], known[1]
+        line, ok, body = self._parse_line(number, raw)
+        if split is not None and body is not None:
+            self._lines.remember(split[1], (body, ok))
+        return line, ok
+
+    def _parse_line(self, number: int, raw: bytes) -> tuple[bytes, bool, bytes | None]:
+        """The line coded from its parsed JSON; also its body when the JSON was valid."""
         try:
             record = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            return _error_line(number, {}, "not UTF-8 text"), False
+            return _error_line(number, (), "not UTF-8 text"), False, None
         except ValueError as exc:
             problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
-            return _error_line(
-                number, {}, f"{problem}: each line is a JSON object of answers"
-            ), False
-        if not isinstance(record, dict):
-            kind = type(record).__name__
-            return _error_line(number, {}, f"a {kind}, not a JSON object of answers"), False
-        carried = {key: value for key, value in record.items() if key.startswith("_")}
-        answers = {key: value for key, value in record.items() if not key.startswith("_")}
-        body, ok = self._body(answers)
-        return _line_prefix(number, carried) + body + "}", ok
+            message = f"{problem}: each line is a JSON object of answers"
+            return _error_line(number, (), message), False, None
+        if type(record) is not dict:
+            message = f"a {type(record).__name__}, not a JSON object of answers"
+            return _error_line(number, (), message), False, None
+        carried = [(key, record.pop(key)) for key in [k for k in record if k[:1] == "_"]]
+        body, ok = self._body(tuple(record.items()))
+        return _line_prefix(number, carried) + body, ok, body
 
-    def _body(self, answers: dict[str, Any]) -> tuple[str, bool]:
-        key = _cache_key(answers)
-        cached = self._bodies.get(key) if key is not None else None
-        if cached is not None:
-            self._bodies.move_to_end(key)
-            return cached
-        body = self._code(answers)
-        if key is not None:
-            self._bodies[key] = body
-            if len(self._bodies) > CACHE_SIZE:
-                self._bodies.popitem(last=False)
-        return body
-
-    def _code(self, answers: dict[str, Any]) -> tuple[str, bool]:
+    def _body(self, key: tuple[tuple[str, Any], ...]) -> tuple[bytes, bool]:
         try:
-            parsed = parse_answers(self.coder.rules, answers, Source.batch)
-            result = self.coder.code(parsed, missing_hint="add it to the line")
+            return self._records[key]
+        except KeyError:
+            return self._records.remember(key, self._code(dict(key)))
+        except TypeError:  # a list value: hash it as a tuple
+            hashable = tuple((k, _hashable(v)) for k, v in key)
+            try:
+                return self._records.get(hashable) or self._records.remember(
+                    hashable, self._code(dict(key))
+                )
+            except TypeError:  # nested objects: code it, keep nothing
+                return self._code(dict(key))
+
+    def _code(self, answers: dict[str, Any]) -> tuple[bytes, bool]:
+        """The line's JSON after its prefix, encoded once: most lines reuse it as it is."""
+        coder = self.coder
+        try:
+            parsed = {key: self._parsed(key, value) for key, value in answers.items()}
+            path_key = self._decisions.path_for(answers)
+            core = self._paths.get(path_key) if path_key is not None else None
+            if core is None:
+                finished = coder.finish(parsed, missing_hint="add it to the line")
+                path_key = tuple((step.question, step.answer) for step in finished.walk.path)
+                self._decisions.learn(answers, path_key)
+                result = coder.result(dict(path_key), finished)
+                del result["unused"]
+                core = ", " + _to_json(result)[1:-1]
+                self._paths.remember(path_key, core)
         except BackcoderError as exc:
-            return ", " + json.dumps({"error": str(exc)})[1:-1], False
-        return ", " + json.dumps(result, ensure_ascii=False)[1:-1], True
+            return _error_body(str(exc)), False
+        asked = {question for question, _ in path_key}
+        unused = {key: parsed[key].as_json() for key in parsed if key not in asked}
+        if not unused:
+            return (core + NO_UNUSED).encode(), True
+        return (core + ', "unused": ' + _to_json(unused) + "}").encode(), True
 
-
-def _cache_key(answers: dict[str, Any]) -> tuple[Any, ...] | None:
-    items = []
-    for key, value in answers.items():
-        if isinstance(value, list):
-            value = tuple(value)
+    def _parsed(self, question: str, raw: Any) -> Answer:
+        """One answer, validated once per distinct (question, value) of the batch; a refused
+        value is remembered with its message (working out "did you mean" is not free)."""
         try:
-            hash(value)
+            key = (question, _hashable(raw))
+            answer = self._answers.get(key)
         except TypeError:
-            return None
-        items.append((key, value))
-    return tuple(sorted(items, key=lambda item: item[0]))
+            return parse_answer(self.coder.rules, question, raw, Source.batch)
+        if answer is None:
+            try:
+                answer = parse_answer(self.coder.rules, question, raw, Source.batch)
+            except BackcoderError as exc:
+                answer = exc
+            self._answers.remember(key, answer)
+        if isinstance(answer, BackcoderError):
+            raise answer
+        return answer
 
 
-def _line_prefix(number: int, carried: dict[str, Any]) -> str:
-    extra = "".join(f", {json.dumps(key)}: {json.dumps(value)}" for key, value in carried.items())
-    return f'{{"line": {number}{extra}'
+_ID_LINE = re.compile(rb'\{"_id": "([\x20\x21\x23-\x5b\x5d-\x7e]+)"(?=, )')
+"""`{"_id": "ID"` followed by more members, ID printable ASCII without quote or backslash."""
 
 
-def _error_line(number: int, carried: dict[str, Any], message: str) -> str:
-    return _line_prefix(number, carried) + ", " + json.dumps({"error": message})[1:-1] + "}"
+def _split_id(raw: bytes) -> tuple[bytes, bytes] | None:
+    """A line shaped `{"_id": "ID", REST` as (ID, REST), when ID can be copied into the
+    result as it is and REST holds no other `_` key.
+
+    Lines that differ only in their id then share one parse and one result: REST, the rest
+    of the line, was parsed as JSON when it was first seen, and identical text parses
+    identically. Any other shape takes the ordinary path through json.loads.
+    """
+    match = _ID_LINE.match(raw)
+    if match is None:
+        return None
+    rest = raw[match.end() :]
+    return None if b'"_' in rest else (match.group(1), rest)
+
+
+_MISSING = object()
+
+
+class Decisions:
+    """The paths walked so far, as a tree of (question asked, raw answer) steps.
+
+    The engine asks each question only because of the answers to the questions it asked
+    before, so a record whose raw answers to a known path's questions match, in order, walks
+    that same path: it is found here in a few look-ups instead of a walk of the tree. Answers
+    to other questions are unused, whatever they are.
+    """
+
+    def __init__(self) -> None:
+        self._root = _Step()
+        self._size = 0
+
+    def path_for(self, answers: dict[str, Any]) -> Any:
+        step = self._root
+        while step.question is not None:
+            found = step.children.get(_hashable(answers.get(step.question, _MISSING)))
+            if found is None:
+                return None
+            step = found
+        return step.path
+
+    def learn(self, answers: dict[str, Any], path: tuple[tuple[str, Any], ...]) -> None:
+        if self._size >= 16 * CACHE_SIZE:
+            self._root, self._size = _Step(), 0
+        step = self._root
+        for question, _ in path:
+            if step.question is None:
+                step.question = question
+            elif step.question != question:
+                return  # cannot happen for a deterministic tree; learn nothing rather than wrong
+            key = _hashable(answers.get(question, _MISSING))
+            step = step.children.setdefault(key, _Step())
+            self._size += 1
+        step.path = path
+
+
+class _Step:
+    __slots__ = ("question", "children", "path")
+
+    def __init__(self) -> None:
+        self.question: str | None = None
+        self.children: dict[Any, _Step] = {}
+        self.path: Any = None
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if type(value) is list else value
+
+
+def _json_value(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return quoted(value)
+    if kind is int:
+        return str(value)
+    return json.dumps(value)
+
+
+def _line_prefix(number: int, carried: Iterable[tuple[str, Any]]) -> bytes:
+    prefix = '{"line": ' + str(number)
+    for key, value in carried:
+        prefix += ", " + quoted(key) + ": " + _json_value(value)
+    return prefix.encode()
+
+
+def _error_body(message: str) -> bytes:
+    return (", " + json.dumps({"error": message})[1:-1] + "}").encode()
+
+
+def _error_line(number: int, carried: Iterable[tuple[str, Any]], message: str) -> bytes:
+    return _line_prefix(number, carried) + _error_body(message)

@@ -28,6 +28,7 @@ from backcoder.model import (
     DecideNode,
     EachNode,
     Kind,
+    Knowledge,
     OutcomeNode,
     RuleSet,
     TablePart,
@@ -47,13 +48,16 @@ class Problem:
         return f"{file}: {self.node}: {self.reason}"
 
 
-def check(rules: RuleSet, tabular: Tabular) -> list[Problem]:
+def check(rules: RuleSet, tabular: Tabular, knowledge: Knowledge | None = None) -> list[Problem]:
     """Every problem of the rule set, structural first; the path pass needs a sound graph."""
     problems = sorted(set(structural_problems(rules)))
     if problems:
         return problems
-    problems = sorted(set(path_problems(rules, tabular)))
+    found, emitted = path_problems(rules, tabular)
+    problems = sorted(set(found))
     problems += sorted(set(citation_problems(rules, tabular)))
+    if knowledge is not None:
+        problems += sorted(set(knowledge_problems(rules, knowledge, tabular, emitted)))
     return problems
 
 
@@ -209,7 +213,8 @@ class _PathFacts:
     problems: list[Problem]
 
 
-def path_problems(rules: RuleSet, tabular: Tabular) -> list[Problem]:
+def path_problems(rules: RuleSet, tabular: Tabular) -> tuple[list[Problem], list[str]]:
+    """Problems found on the paths, and every code the paths report."""
     engine = Engine(rules)
     facts = _PathFacts({}, {}, [])
     for outcome in explore(engine, facts.problems):
@@ -231,7 +236,7 @@ def path_problems(rules: RuleSet, tabular: Tabular) -> list[Problem]:
             facts.problems.append(
                 Problem(node, f"reports {first} with {second}, which {note} forbids")
             )
-    return facts.problems
+    return facts.problems, sorted(facts.codes)
 
 
 def _record(walk: Walk, facts: _PathFacts) -> None:
@@ -340,3 +345,28 @@ def citation_problem(tabular: Tabular, citation: Citation) -> str | None:
 
 def not_documented_questions(rules: RuleSet) -> list[str]:
     return [qid for qid, q in rules.questions.items() if NOT_DOCUMENTED in q.choices]
+
+
+# ------------------------------------------------------------------ knowledge
+
+
+def knowledge_problems(
+    rules: RuleSet, knowledge: Knowledge, tabular: Tabular, emitted: list[str]
+) -> Iterator[Problem]:
+    """Every key names a code of the tabular; every code the tree reports, and every
+    question it asks, has knowledge attached."""
+    for key in knowledge.codes:
+        stem = key.removesuffix("-").removesuffix(".")
+        if tabular.info(stem) is None:
+            yield Problem(f"knowledge {key}", f"{stem} is not a code in the ICD-10-CM tabular")
+    for code in emitted:
+        if knowledge.for_code(code) is None:
+            yield Problem(f"knowledge {code}", "the tree reports it, but no knowledge covers it")
+    for question in rules.questions:
+        if question not in knowledge.questions:
+            yield Problem(
+                f"knowledge {question}", "the tree asks it, but it has no `questions` entry"
+            )
+    for question in knowledge.questions:
+        if question not in rules.questions:
+            yield Problem(f"knowledge {question}", "not a question of the rule file")

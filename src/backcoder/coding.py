@@ -37,13 +37,19 @@ class Coder:
         self, answers: Mapping[str, Answer], *, missing_hint: str = "pass -a {question}=VALUE"
     ) -> dict[str, Any]:
         """The result for an answer set (defaults fill the rest), or MissingAnswer."""
+        return self.result(answers, self.finish(answers, missing_hint=missing_hint))
+
+    def finish(self, answers: Mapping[str, Answer], *, missing_hint: str) -> Finished:
+        """The finished walk for an answer set (defaults fill the rest), or MissingAnswer."""
         outcome = self.engine.run(answers, use_defaults=True)
         if isinstance(outcome, Pending):
             raise self.missing(outcome, missing_hint)
-        return self.result(answers, outcome)
+        return outcome
 
     def result(self, answers: Mapping[str, Answer], finished: Finished) -> dict[str, Any]:
-        return build_result(self.engine, self.bundle.tabular, answers, finished)
+        return build_result(
+            self.engine, self.bundle.tabular, answers, finished, self.bundle.knowledge
+        )
 
     def missing(self, pending: Pending, hint: str) -> MissingAnswer:
         question = self.rules.questions[pending.question]

@@ -16,15 +16,18 @@ from backcoder.model import (
     AskNode,
     Choice,
     Citation,
+    CodeKnowledge,
     CodeSpec,
     DecideNode,
     DecideRow,
     EachNode,
     Kind,
+    Knowledge,
     Node,
     Note,
     OutcomeNode,
     Question,
+    QuestionKnowledge,
     RuleSet,
     Sequence,
     Table,
@@ -100,3 +103,10 @@ def _code_spec(data: dict[str, Any]) -> CodeSpec:
 
 def _note(data: dict[str, Any]) -> Note:
     return Note(text=data["text"], cite=[Citation(**c) for c in data["cite"]])
+
+
+def construct_knowledge(data: dict[str, Any]) -> Knowledge:
+    return Knowledge(
+        codes={key: CodeKnowledge(**value) for key, value in data["codes"].items()},
+        questions={key: QuestionKnowledge(**value) for key, value in data["questions"].items()},
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 from backcoder.checker import Problem, explore, routing_questions
 from backcoder.engine import Engine, PathStep
-from backcoder.model import RuleSet
+from backcoder.model import NOT_DOCUMENTED, RuleSet
 
 PATHS_PER_CODE = 3
 
@@ -38,7 +38,7 @@ def derive(rules: RuleSet) -> Derived:
     seen_values: dict[str, dict[str, set[str]]] = {}
     paths_asking: dict[str, int] = defaultdict(int)
     total = 0
-    paths_to: dict[str, list[dict[str, str]]] = defaultdict(list)
+    ranked: dict[str, list[tuple[tuple[Any, ...], dict[str, str]]]] = defaultdict(list)
     problems: list[Problem] = []
     for finished in explore(Engine(rules), problems):
         total += 1
@@ -47,14 +47,16 @@ def derive(rules: RuleSet) -> Derived:
             paths_asking[step.question] += 1
             _narrow(seen_values, step.question, path[:position], routing)
         flags = {s.question: ",".join(s.answer.values) for s in path if s.question in routing}
+        rank = _simplicity(flags, len(finished.walk.codes))
         for reported in finished.walk.codes:
-            _keep_shortest(paths_to[reported.code], flags)
+            _keep_simplest(ranked[reported.code], rank, flags)
     asked_when = {
         question: _describe(rules, seen_values[question], paths_asking[question] == total)
         for question in rules.questions
         if question in seen_values
     }
-    return Derived(sorted(paths_to), asked_when, dict(sorted(paths_to.items())))
+    paths_to = {code: [flags for _, flags in kept] for code, kept in sorted(ranked.items())}
+    return Derived(sorted(paths_to), asked_when, paths_to)
 
 
 def _narrow(
@@ -72,12 +74,23 @@ def _narrow(
             current[key] |= set(earlier[key])
 
 
-def _keep_shortest(kept: list[dict[str, str]], flags: dict[str, str]) -> None:
-    if flags in kept:
+def _keep_simplest(
+    kept: list[tuple[tuple[Any, ...], dict[str, str]]], rank: tuple[Any, ...], flags: dict[str, str]
+) -> None:
+    if any(existing == flags for _, existing in kept):
         return
-    kept.append(flags)
-    kept.sort(key=len)
+    kept.append((rank, flags))
+    kept.sort(key=lambda entry: entry[0])
     del kept[PATHS_PER_CODE:]
+
+
+def _simplicity(flags: dict[str, str], codes: int) -> tuple[Any, ...]:
+    """Simplest first: one value per question, as few `not_documented` answers as the code
+    allows, the code reported alone, then the fewest answers."""
+    values = list(flags.values())
+    several = sum("," in value for value in values)
+    undocumented = sum(NOT_DOCUMENTED in value for value in values)
+    return several, undocumented, codes, len(flags), values
 
 
 def _describe(rules: RuleSet, conditions: dict[str, set[str]], on_every_path: bool) -> str:

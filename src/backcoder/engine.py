@@ -113,6 +113,13 @@ class Engine:
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
+        self._asks = {
+            name: _AskPlan.of(rules, node)
+            for name, node in rules.nodes.items()
+            if isinstance(node, AskNode | EachNode)
+        }
+        self._rows = {name: table.as_rows() for name, table in rules.tables.items()}
+        self._conditions: dict[int, tuple[tuple[str, frozenset[str]], ...]] = {}
 
     def run(self, answers: Answers, *, use_defaults: bool) -> Pending | Finished:
         return self.resume(Walk(node=self.rules.start), answers, use_defaults=use_defaults)
@@ -140,24 +147,20 @@ class Engine:
     def _take_answer(
         self, walk: Walk, node: AskNode | EachNode, answers: Answers, use_defaults: bool
     ) -> Pending | None:
-        question_id = node.ask if isinstance(node, AskNode) else node.each
-        only = node.only if isinstance(node, AskNode) else None
-        allowed = (
-            tuple(only) if only is not None else tuple(self.rules.questions[question_id].choices)
-        )
+        assert walk.node is not None
+        plan = self._asks[walk.node]
+        question_id = plan.question
         in_scope = walk.answer_in_scope(question_id)
         if in_scope is not None:
-            _check_fits(walk, question_id, in_scope, allowed)
+            plan.check_fits(walk, in_scope)
             return None
         answer = answers.get(question_id)
         if answer is None:
-            default = (node.default if isinstance(node, AskNode) else None) or (
-                self.rules.questions[question_id].default
-            )
-            if not (use_defaults and default):
-                return Pending(question_id, allowed, walk, len(walk.path) + 1, self._at_most(walk))
-            answer = Answer(tuple(default), Source.default)
-        _check_fits(walk, question_id, answer.values, allowed)
+            if not (use_defaults and plan.default):
+                number, at_most = len(walk.path) + 1, self._at_most(walk)
+                return Pending(question_id, plan.allowed, walk, number, at_most)
+            answer = plan.default
+        plan.check_fits(walk, answer.values)
         walk.taken[question_id] = answer
         walk.path.append(PathStep(question_id, answer))
         return None
@@ -197,8 +200,11 @@ class Engine:
 
     def matches(self, walk: Walk, condition: Condition) -> bool:
         """Every key matches; a question not on the path never matches."""
-        for key, expected in condition.items():
-            wanted = matching_values(expected)
+        compiled = self._conditions.get(id(condition))
+        if compiled is None:
+            compiled = tuple((key, matching_values(value)) for key, value in condition.items())
+            self._conditions[id(condition)] = compiled
+        for key, wanted in compiled:
             if key == CODED:
                 found: set[str] | tuple[str, ...] = {reported.spec.kind for reported in walk.codes}
             else:
@@ -230,7 +236,7 @@ class Engine:
         return with_seventh_character(stem, self._lookup(walk, spec.seventh))
 
     def _lookup(self, walk: Walk, table_name: str) -> str:
-        for row in self.rules.tables[table_name].as_rows():
+        for row in self._rows[table_name]:
             if self.matches(walk, row.when):
                 return row.value
         raise RuleDefect(f"no row of table {table_name} matches the answers")
@@ -278,15 +284,34 @@ def with_seventh_character(stem: str, seventh: str) -> str:
     return f"{padded[:3]}.{padded[3:]}{seventh}"
 
 
-def _check_fits(
-    walk: Walk, question_id: str, values: tuple[str, ...], allowed: tuple[str, ...]
-) -> None:
-    """An answer the tree restricts at this point (`only`) must be among what it allows."""
-    misfit = [value for value in values if value not in allowed]
-    if misfit:
+@dataclass(frozen=True, slots=True)
+class _AskPlan:
+    """What an ask or each node needs on every walk, worked out once per rule set."""
+
+    question: str
+    allowed: tuple[str, ...]
+    allowed_set: frozenset[str]
+    default: Answer | None
+
+    @classmethod
+    def of(cls, rules: RuleSet, node: AskNode | EachNode) -> _AskPlan:
+        question = node.ask if isinstance(node, AskNode) else node.each
+        only = node.only if isinstance(node, AskNode) else None
+        allowed = tuple(only) if only is not None else tuple(rules.questions[question].choices)
+        default = (node.default if isinstance(node, AskNode) else None) or (
+            rules.questions[question].default
+        )
+        answer = Answer(tuple(default), Source.default) if default else None
+        return cls(question, allowed, frozenset(allowed), answer)
+
+    def check_fits(self, walk: Walk, values: tuple[str, ...]) -> None:
+        """An answer the tree restricts at this point (`only`) must be among what it allows."""
+        if self.allowed_set.issuperset(values):
+            return
+        misfit = [value for value in values if value not in self.allowed_set]
         raise AnswerError(
-            f"{question_id}={','.join(misfit)} does not fit this path "
-            f"({describe_path(walk)}); here {question_id} takes {', '.join(allowed)}"
+            f"{self.question}={','.join(misfit)} does not fit this path "
+            f"({describe_path(walk)}); here {self.question} takes {', '.join(self.allowed)}"
         )
 
 

@@ -19,14 +19,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from backcoder.compiled import construct_rules
+from backcoder.compiled import construct_knowledge, construct_rules
 from backcoder.derive import Derived, derive
 from backcoder.errors import AnswersFileError, RuleFileError
 from backcoder.model import (
     NODE_CLASS_NAMES,
     NODE_CLASSES,
+    Knowledge,
     RuleSet,
     dump_rules,
+    knowledge_adapter,
     node_kind,
     validate_rules,
 )
@@ -34,6 +36,7 @@ from backcoder.tabular import ICD10CM_RELEASE, CodeIndex, OfficialTabular, Tabul
 
 SHIPPED_RULES = "back_pain.yaml"
 BUILT_SUFFIX = ".built.json"
+KNOWLEDGE_SUFFIX = ".knowledge.yaml"
 BUILT_FORMAT = 1
 
 
@@ -45,6 +48,7 @@ class RuleBundle:
     tabular: Tabular
     path: Path
     stored_derived: Derived | None = None
+    knowledge: Knowledge | None = None
 
     @cached_property
     def derived(self) -> Derived:
@@ -82,28 +86,49 @@ def read_bytes(path: Path, error: type[Exception]) -> bytes:
 def load_bundle(path: Path | None = None) -> RuleBundle:
     """The rules at `path` (the shipped rules when None), from the built form when current."""
     path = path or shipped_rules_path()
-    source = read_bytes(path, RuleFileError)
-    built = _read_current_built(path, source)
+    sources = read_sources(path)
+    built = _read_current_built(path, sources)
     if built is not None:
+        knowledge = built.get("knowledge")
         return RuleBundle(
             construct_rules(built["rules"]),
             CodeIndex.from_json(built["codes"]),
             path,
             Derived.from_json(built["derived"]),
+            construct_knowledge(knowledge) if knowledge is not None else None,
         )
-    return RuleBundle(parse_rules(path, source), OfficialTabular(), path)
+    rules = parse_rules(path, sources[0])
+    return RuleBundle(rules, OfficialTabular(), path, knowledge=parse_knowledge(path))
+
+
+def knowledge_path(path: Path) -> Path:
+    return path.with_name(path.stem + KNOWLEDGE_SUFFIX)
+
+
+def read_sources(path: Path) -> tuple[bytes, bytes | None]:
+    """The rule file's bytes, and its knowledge file's when there is one."""
+    knowledge = knowledge_path(path)
+    extra = read_bytes(knowledge, RuleFileError) if knowledge.is_file() else None
+    return read_bytes(path, RuleFileError), extra
+
+
+def sources_sha256(sources: tuple[bytes, bytes | None]) -> str:
+    rules, knowledge = sources
+    return sha256(rules + b"\0" + knowledge) if knowledge is not None else sha256(rules)
 
 
 def has_current_build(path: Path) -> bool:
-    return _read_current_built(path, read_bytes(path, RuleFileError)) is not None
+    return _read_current_built(path, read_sources(path)) is not None
 
 
-def _read_current_built(path: Path, source: bytes) -> dict[str, Any] | None:
+def _read_current_built(path: Path, sources: tuple[bytes, bytes | None]) -> dict[str, Any] | None:
     try:
         built = json.loads(built_path(path).read_bytes())
     except (OSError, ValueError):
         return None
-    current = built.get("format") == BUILT_FORMAT and built.get("source_sha256") == sha256(source)
+    current = built.get("format") == BUILT_FORMAT and built.get("source_sha256") == sources_sha256(
+        sources
+    )
     return built if current else None
 
 
@@ -112,18 +137,33 @@ def sha256(data: bytes) -> str:
 
 
 def built_document(
-    path: Path, rules: RuleSet, codes: CodeIndex, derived: Derived
+    path: Path, rules: RuleSet, codes: CodeIndex, derived: Derived, knowledge: Knowledge | None
 ) -> dict[str, Any]:
-    """The built form: validated rules, the tabular extract and the derived facts."""
+    """The built form: validated rules and knowledge, the tabular extract, derived facts."""
     return {
         "format": BUILT_FORMAT,
         "source": path.name,
-        "source_sha256": sha256(read_bytes(path, RuleFileError)),
+        "source_sha256": sources_sha256(read_sources(path)),
         "icd10cm": ICD10CM_RELEASE,
         "rules": dump_rules(rules),
+        "knowledge": knowledge_adapter().dump_python(knowledge, mode="json") if knowledge else None,
         "codes": codes.as_json(),
         "derived": derived.as_json(),
     }
+
+
+def parse_knowledge(path: Path) -> Knowledge | None:
+    """The knowledge file beside a rule file, validated; None when there is none."""
+    from pydantic import ValidationError
+
+    source = knowledge_path(path)
+    if not source.is_file():
+        return None
+    data, lines = _parse_yaml(source, read_bytes(source, RuleFileError), RuleFileError)
+    try:
+        return knowledge_adapter().validate_python(data)
+    except ValidationError as exc:
+        raise RuleFileError(_validation_line(source, exc.errors(), {}, lines)) from None
 
 
 def parse_rules(path: Path, source: bytes | None = None) -> RuleSet:

@@ -29,11 +29,15 @@ CODED = "coded"
 FORBID_UNKNOWN_KEYS = {"extra": "forbid"}
 """pydantic's config for every class: a typo in a rule file never passes silently."""
 
-rule_class = dataclass(frozen=True, slots=True)
+rule_class = dataclass(repr=False)
+"""Plain dataclasses, never changed after loading: freezing them (and a repr) would cost a
+normal run more than a tenth of its start-up."""
 
 
 @rule_class
 class Choice:
+    """One answer a question offers, with its help and, for red flags, a warning."""
+
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     label: str
@@ -46,6 +50,8 @@ class Choice:
 
 @rule_class
 class Question:
+    """A question of the tree: its text, help, choices and, for not_documented, a query."""
+
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     text: str
@@ -79,6 +85,8 @@ def matching_values(expected: str | list[str]) -> frozenset[str]:
 
 @rule_class
 class TableRow:
+    """One first-hit row of a table: when the answers match, this fragment."""
+
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     value: str
@@ -87,9 +95,9 @@ class TableRow:
 
 @rule_class
 class Table:
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
     """Chooses one fragment of a code: `by` one answer through a `map`, or first-hit `rows`."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     by: str | None = None
     map: dict[str, str] | None = None
@@ -111,9 +119,9 @@ class Table:
 
 @rule_class
 class Citation:
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
     """A guideline section, or a note of the tabular that the checker verifies exists."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     guideline: str | None = None
     tabular: str | None = None
@@ -145,6 +153,8 @@ class Sequence(StrEnum):
 
 @rule_class
 class TablePart:
+    """A part of a composed code taken from a table."""
+
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     table: str
@@ -152,9 +162,9 @@ class TablePart:
 
 @rule_class
 class CodeSpec:
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
     """One code an outcome reports: written out, or composed from table-chosen parts."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     kind: Kind
     why: str
@@ -178,9 +188,9 @@ def _cited(citations: list[Citation]) -> None:
 
 @rule_class
 class Note:
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
     """A decision that adds no code but must be explained (no G89 for acute pain, say)."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     text: str
     cite: list[Citation]
@@ -191,6 +201,8 @@ class Note:
 
 @rule_class
 class AskNode:
+    """Asks a question (or reuses its answer) and routes on the value."""
+
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     ask: str
@@ -222,6 +234,8 @@ class AskNode:
 
 @rule_class
 class DecideRow:
+    """One first-hit row of a decide node: when the answers match, go to `then`."""
+
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     then: str
@@ -230,6 +244,8 @@ class DecideRow:
 
 @rule_class
 class DecideNode:
+    """Routes on earlier answers (or codes already reported) without asking."""
+
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     decide: list[DecideRow]
@@ -245,9 +261,9 @@ class DecideNode:
 
 @rule_class
 class EachNode:
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
     """Walks `do` once for every value of a multi-select answer, then goes on to `next`."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     each: str
     do: str
@@ -260,6 +276,8 @@ class EachNode:
 
 @rule_class
 class OutcomeNode:
+    """Reports codes and/or explains a decision that adds none."""
+
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     report: list[CodeSpec] = field(default_factory=list)
@@ -294,11 +312,11 @@ def node_kind(data: Any) -> str:
 
 @rule_class
 class AllowedPair:
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
     """An Excludes1 pair the tree may report together, and why (I.A.12.a exception).
 
     A code ending in `-` stands for every code below it (`M51.1-`)."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     codes: tuple[str, str]
     why: str
@@ -316,6 +334,8 @@ def _covers(pattern: str, code: str) -> bool:
 
 @rule_class
 class RuleSet:
+    """A whole rule file: questions, tables and the tree of nodes."""
+
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     name: str
@@ -353,3 +373,87 @@ def dump_rules(rules: RuleSet) -> dict[str, Any]:
 
 def rules_json_schema() -> dict[str, Any]:
     return rules_adapter().json_schema()
+
+
+# ---------------------------------------------------------------- code knowledge
+
+TEMPLATE_SECTIONS = (
+    "onset_duration",
+    "character",
+    "location_radiation",
+    "severity",
+    "aggravating_relieving",
+    "neurological",
+    "red_flags",
+    "differential",
+    "plan",
+)
+"""The sections of a provider's note, in the order a documentation template shows them."""
+
+TemplateSection = Literal[
+    "onset_duration",
+    "character",
+    "location_radiation",
+    "severity",
+    "aggravating_relieving",
+    "neurological",
+    "red_flags",
+    "differential",
+    "plan",
+]
+
+
+@rule_class
+class CodeKnowledge:
+    """What a coder needs to know of a code beyond the tabular: when it is right, when it is
+    not (naming what to use instead), what the note must say, and the audit risk."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    use_when: str
+    documentation: list[str]
+    not_when: list[str] = field(default_factory=list)
+    audit_risk: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.documentation:
+            raise ValueError("a code needs at least one documentation requirement")
+
+
+@rule_class
+class QuestionKnowledge:
+    """Where in the note the answer to a question is documented, and what it must say."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    section: TemplateSection
+    document: str
+
+
+@rule_class
+class Knowledge:
+    """Code and question knowledge kept beside a rule file (`NAME.knowledge.yaml`).
+
+    A code key is a code (`M54.50`) or a family ending in `-` (`S32.0-`); the most specific
+    key that covers a code applies."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    codes: dict[str, CodeKnowledge]
+    questions: dict[str, QuestionKnowledge] = field(default_factory=dict)
+
+    def for_code(self, code: str) -> tuple[str, CodeKnowledge] | None:
+        if code in self.codes:
+            return code, self.codes[code]
+        families = [key for key in self.codes if key.endswith("-") and _covers(key, code)]
+        if not families:
+            return None
+        key = max(families, key=len)
+        return key, self.codes[key]
+
+
+@cache
+def knowledge_adapter() -> TypeAdapter[Knowledge]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Knowledge)

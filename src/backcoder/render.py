@@ -15,6 +15,7 @@ def show_result(console: Console, result: dict[str, Any]) -> None:
     _rationale(console, result["rationale"])
     _path(console, result["path"])
     _queries(console, result["queries"])
+    _checklist(console, result["checklist"])
     _more_specific(console, result["more_specific"])
     if result["unused"]:
         unused = ", ".join(f"{key}={_text(value)}" for key, value in result["unused"].items())
@@ -68,6 +69,14 @@ def _queries(console: Console, queries: list[dict[str, Any]]) -> None:
         console.print(f"    Options: {' / '.join(query['options'])}")
 
 
+def _checklist(console: Console, checklist: list[dict[str, Any]]) -> None:
+    if not checklist:
+        return
+    console.print("\n[bold]Documentation checklist[/]")
+    for item in checklist:
+        console.print(f"  [ ] {item['document']}  [dim]({item['question']})[/]")
+
+
 def _more_specific(console: Console, hints: list[dict[str, Any]]) -> None:
     if not hints:
         return
@@ -77,3 +86,79 @@ def _more_specific(console: Console, hints: list[dict[str, Any]]) -> None:
             f"{value} -> {_text(codes)}" for value, codes in hint["would_reach"].items()
         )
         console.print(f"  documenting {hint['question']}: {reach}")
+
+
+# ---------------------------------------------------------------- explain, compare
+
+NOTE_LABELS = {"inclusion": "Inclusion term", "excludes1": "Excludes1", "excludes2": "Excludes2"}
+
+
+def show_explanation(console: Console, explained: dict[str, Any]) -> None:
+    billable = "billable" if explained["billable"] else "not billable: a header"
+    console.print(f"[bold]{explained['code']}[/]  {explained['title']}  [dim]({billable})[/]")
+    if explained["beneath"]:
+        console.print("\n[bold]Codes beneath it[/]")
+        for child in explained["beneath"]:
+            console.print(f"  {child['code']}  {child['title']}")
+    if explained["notes"]:
+        console.print("\n[bold]Tabular notes[/]")
+        for note in explained["notes"]:
+            console.print(f"  {NOTE_LABELS[note['kind']]} ({note['from']}): {note['text']}")
+    if explained["seventh_characters"]:
+        table = "; ".join(f"{k} {v}" for k, v in explained["seventh_characters"].items())
+        console.print(f"\n[bold]7th characters[/]\n  {table}")
+    _knowledge(console, explained["knowledge"])
+    _explained_paths(console, explained)
+
+
+def _knowledge(console: Console, knowledge: dict[str, Any] | None) -> None:
+    if knowledge:
+        console.print(f"\n[bold]When to use it[/] [dim](knowledge for {knowledge['covers']})[/]")
+        console.print(f"  {knowledge['use_when']}")
+        if knowledge["not_when"]:
+            console.print("\n[bold]When not to[/]")
+            for item in knowledge["not_when"]:
+                console.print(f"  - {item}")
+        console.print("\n[bold]Documentation that supports it[/]")
+        for item in knowledge["documentation"]:
+            console.print(f"  - {item}")
+        if knowledge["audit_risk"]:
+            console.print(f"\n[bold]Audit risk[/]\n  {knowledge['audit_risk']}")
+
+
+def _explained_paths(console: Console, explained: dict[str, Any]) -> None:
+    if not explained["in_tree"]:
+        console.print("\n[dim]The shipped tree does not report this code.[/]")
+        return
+    console.print("\n[bold]Answers that lead to it[/]")
+    for path in explained["paths"]:
+        console.print(f"  backcoder code --no-input {path}")
+    for hint in explained["more_specific"]:
+        reach = "; ".join(
+            f"{value} -> {_text(codes)}" for value, codes in hint["would_reach"].items()
+        )
+        console.print(f"  more specific by documenting {hint['question']}: {reach}")
+
+
+def show_comparison(console: Console, compared: dict[str, Any]) -> None:
+    codes = compared["codes"]
+    table = Table(show_lines=True, title="Side by side", title_justify="left")
+    table.add_column("")
+    for entry in codes:
+        table.add_column(entry["code"], overflow="fold")
+    table.add_row("Official title", *(entry["title"] for entry in codes))
+    table.add_row("Billable", *("yes" if e["billable"] else "no (header)" for e in codes))
+    knowledge = [entry["knowledge"] or {} for entry in codes]
+    table.add_row("When to use", *(k.get("use_when", "") for k in knowledge))
+    table.add_row("Documentation", *("\n".join(k.get("documentation", [])) for k in knowledge))
+    table.add_row("When not to", *("\n".join(k.get("not_when", [])) for k in knowledge))
+    table.add_row(
+        "Tree path",
+        *(entry["paths"][0] if entry["paths"] else "not in the tree" for entry in codes),
+    )
+    console.print(table)
+    deciding = compared["deciding_question"]
+    if deciding:
+        answers = ", ".join(f"{code}: {value}" for code, value in deciding["answers"].items())
+        question = f"{deciding['question']} ({deciding['text'].rstrip(':')})"
+        console.print(f"\n[bold]Decided by[/] {question}: {answers}")

@@ -14,7 +14,7 @@ from backcoder import __version__
 from backcoder.answers import Answer, Answers, Source
 from backcoder.engine import Engine, Finished, Pending, in_reporting_order
 from backcoder.errors import BackcoderError
-from backcoder.model import NOT_DOCUMENTED, Citation, RuleSet
+from backcoder.model import NOT_DOCUMENTED, Citation, Knowledge, RuleSet
 from backcoder.tabular import Tabular
 
 FIRST_LISTED = "first-listed"
@@ -23,7 +23,11 @@ QUERY_CLOSING_OPTIONS = ("Other (please specify)", "Clinically undetermined")
 
 
 def build_result(
-    engine: Engine, tabular: Tabular, answers: Answers, finished: Finished
+    engine: Engine,
+    tabular: Tabular,
+    answers: Answers,
+    finished: Finished,
+    knowledge: Knowledge | None = None,
 ) -> dict[str, Any]:
     rules = engine.rules
     walk = finished.walk
@@ -54,7 +58,8 @@ def build_result(
         "path": [_path_entry(rules, step.question, step.answer) for step in walk.path],
         "rationale": rationale,
         "queries": physician_queries(rules, walk.path),
-        "more_specific": more_specific(engine, answers, walk.path),
+        "checklist": documentation_checklist(rules, knowledge, walk.path),
+        "more_specific": more_specific(engine, walk.path),
         "warnings": red_flag_warnings(rules, walk.path),
         "unused": {key: answer.as_json() for key, answer in answers.items() if key not in asked},
         "answers": {step.question: step.answer.as_json() for step in walk.path},
@@ -92,7 +97,6 @@ def cite_text(tabular: Tabular, citation: Citation) -> str:
 def _path_entry(rules: RuleSet, question_id: str, answer: Answer) -> dict[str, Any]:
     return {
         "question": question_id,
-        "text": rules.questions[question_id].text,
         "answer": answer.as_json(),
         "source": answer.source.value,
     }
@@ -125,6 +129,26 @@ def _undocumented(step: Any) -> bool:
     return NOT_DOCUMENTED in step.answer.values and step.answer.source is not Source.default
 
 
+def documentation_checklist(
+    rules: RuleSet, knowledge: Knowledge | None, path: list[Any]
+) -> list[dict[str, Any]]:
+    """What the note should document, for each detail that was not documented."""
+    items = []
+    for step in path:
+        if not _undocumented(step):
+            continue
+        entry = knowledge.questions.get(step.question) if knowledge else None
+        question = rules.questions[step.question]
+        items.append(
+            {
+                "question": step.question,
+                "section": entry.section if entry else None,
+                "document": entry.document if entry else question.text,
+            }
+        )
+    return items
+
+
 def documented_facts(rules: RuleSet, path: list[Any]) -> list[str]:
     facts = []
     for step in path:
@@ -135,8 +159,10 @@ def documented_facts(rules: RuleSet, path: list[Any]) -> list[str]:
     return facts
 
 
-def more_specific(engine: Engine, answers: Answers, path: list[Any]) -> list[dict[str, Any]]:
-    """For each `not_documented` answer, the codes each documented value would reach."""
+def more_specific(engine: Engine, path: list[Any]) -> list[dict[str, Any]]:
+    """For each `not_documented` answer, the codes each documented value would reach with
+    the other answers of the path (so a result depends only on its path and `unused`)."""
+    on_path = {step.question: step.answer for step in path}
     hints = []
     for step in path:
         if not _undocumented(step):
@@ -145,7 +171,7 @@ def more_specific(engine: Engine, answers: Answers, path: list[Any]) -> list[dic
         for value in engine.rules.questions[step.question].choices:
             if value == NOT_DOCUMENTED:
                 continue
-            reach[value] = _codes_if(engine, answers, step.question, value)
+            reach[value] = _codes_if(engine, on_path, step.question, value)
         hints.append({"question": step.question, "would_reach": reach})
     return hints
 

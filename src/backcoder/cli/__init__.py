@@ -36,11 +36,14 @@ def _main(
     """Choose the right ICD-10-CM code for back pain, with the reason and source for each code."""
 
 
-from backcoder.cli import batch, code, questions, rules  # noqa: E402  (commands register)
+from backcoder.cli import batch, code, codes, questions, rules  # noqa: E402  (commands register)
 
 app.command("code")(code.code)
-app.command("questions")(questions.questions)
 app.command("batch")(batch.batch)
+app.command("questions")(questions.questions)
+app.command("explain")(codes.explain)
+app.command("compare")(codes.compare)
+app.command("template")(codes.template)
 app.add_typer(rules.app, name="rules")
 
 

@@ -49,6 +49,10 @@ def code(
             "--save", metavar="FILE", help="Write the answers to FILE for replay.", dir_okay=False
         ),
     ] = None,
+    template: Annotated[
+        bool,
+        typer.Option("--template", help="Also print a documentation template for the note."),
+    ] = False,
     rules: RulesOption = None,
 ) -> None:
     """Code one record: answers from flags or a file, the rest asked at the prompt."""
@@ -69,6 +73,17 @@ def code(
         from backcoder.render import show_result
 
         show_result(env.console(), result)
+    if template:
+        from backcoder.codebook import CodeBook
+
+        codes = [entry["code"] for entry in result["codes"]]
+        fields = {step["question"]: _joined(step["answer"]) for step in result["path"]}
+        text = CodeBook(coder.bundle).render_template(codes, fields)
+        (env.stderr if json_output else env.stdout).write("\n" + text)
+
+
+def _joined(answer: str | list[str]) -> str:
+    return ",".join(answer) if isinstance(answer, list) else answer
 
 
 def write_answers(path: Path, answers: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from backcoder.cli.common import environment, exits_cleanly
 from backcoder.errors import BackcoderError
-from backcoder.model import OutcomeNode, RuleSet, rules_json_schema
+from backcoder.model import rules_json_schema
 
 app = typer.Typer(help="Check and build rule files.", no_args_is_help=True)
 
@@ -31,12 +31,12 @@ class RulesNotSound(BackcoderError):
 def check(path: PathArgument = None) -> None:
     """Prove the rule file sound: references, cycles, reachability, codes, Excludes1."""
     from backcoder.checker import check as check_rules
-    from backcoder.loader import has_current_build, parse_rules, shipped_rules_path
+    from backcoder.loader import has_current_build, parse_knowledge, parse_rules, shipped_rules_path
     from backcoder.tabular import OfficialTabular
 
     env = environment()
     path = path or shipped_rules_path()
-    problems = check_rules(parse_rules(path), OfficialTabular())
+    problems = check_rules(parse_rules(path), OfficialTabular(), parse_knowledge(path))
     for problem in problems:
         print(problem.line(str(path)), file=env.stderr)
     if problems:
@@ -53,31 +53,23 @@ def check(path: PathArgument = None) -> None:
 @exits_cleanly
 def build(path: PathArgument = None) -> None:
     """Check the rule file, then write NAME.built.json beside it for fast start-up."""
-    from backcoder.checker import check as check_rules
-    from backcoder.derive import derive
-    from backcoder.loader import built_document, built_path, parse_rules, shipped_rules_path
-    from backcoder.tabular import OfficialTabular, extract
+    from backcoder.builder import build as build_rules
+    from backcoder.loader import built_path, shipped_rules_path
 
     env = environment()
     path = path or shipped_rules_path()
-    rules = parse_rules(path)
-    tabular = OfficialTabular()
-    problems = check_rules(rules, tabular)
+    document, problems = build_rules(path)
     for problem in problems:
         print(problem.line(str(path)), file=env.stderr)
-    if problems:
+    if document is None:
         raise RulesNotSound(f"{path}: not built: {len(problems)} problem(s) found")
-    derived = derive(rules)
-    index = extract(tabular, [*derived.codes, *cited_codes(rules)])
-    document = built_document(path, rules, index, derived)
     target = built_path(path)
     try:
-        target.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+        target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     except OSError as exc:
         raise BackcoderError(f"{target}: cannot be written ({exc.strerror})") from None
-    print(
-        f"{target}: {len(derived.codes)} codes, {len(list(index))} tabular entries", file=env.stdout
-    )
+    count = len(document["derived"]["codes"])
+    print(f"{target}: {count} codes, {len(document['codes'])} tabular entries", file=env.stdout)
 
 
 @app.command("schema")
@@ -89,13 +81,3 @@ def schema() -> None:
 
 def schema_text() -> str:
     return json.dumps(rules_json_schema(), indent=2) + "\n"
-
-
-def cited_codes(rules: RuleSet) -> list[str]:
-    found = []
-    for node in rules.nodes.values():
-        if isinstance(node, OutcomeNode):
-            citations = [c for spec in node.report for c in spec.cite]
-            citations += node.note.cite if node.note else []
-            found += [c.tabular for c in citations if c.tabular]
-    return found

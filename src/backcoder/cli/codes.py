@@ -1,0 +1,63 @@
+"""`backcoder explain`, `compare` and `template`: code knowledge at the prompt."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+
+CodeArgument = Annotated[
+    str, typer.Argument(metavar="CODE", help="An ICD-10-CM code: M54.50, m5450, S39.012A.")
+]
+
+
+def _codebook(rules: Any) -> Any:
+    from backcoder.codebook import CodeBook
+    from backcoder.loader import load_bundle
+
+    return CodeBook(load_bundle(rules))
+
+
+@exits_cleanly
+def explain(code: CodeArgument, json_output: JsonOption = False, rules: RulesOption = None) -> None:
+    """What a code means, when to use it, how the tree reaches it, what the note must say."""
+    env = environment()
+    explained = _codebook(rules).explain(code)
+    if json_output:
+        env.stdout.write(json.dumps(explained, indent=2, ensure_ascii=False) + "\n")
+        return
+    from backcoder.render import show_explanation
+
+    show_explanation(env.console(), explained)
+
+
+@exits_cleanly
+def compare(
+    codes: Annotated[list[str], typer.Argument(metavar="CODE CODE...", help="Two or more codes.")],
+    json_output: JsonOption = False,
+    rules: RulesOption = None,
+) -> None:
+    """Side by side: when to use each code, what separates them, the question that decides."""
+    from backcoder.errors import CodeLookupError
+
+    env = environment()
+    if len(codes) < 2:
+        raise CodeLookupError(
+            "compare takes two or more codes (e.g. backcoder compare M54.9 M54.50)"
+        )
+    compared = _codebook(rules).compare(codes)
+    if json_output:
+        env.stdout.write(json.dumps(compared, indent=2, ensure_ascii=False) + "\n")
+        return
+    from backcoder.render import show_comparison
+
+    show_comparison(env.console(), compared)
+
+
+@exits_cleanly
+def template(code: CodeArgument, rules: RulesOption = None) -> None:
+    """A plain-text documentation template for the provider's note that supports the code."""
+    environment().stdout.write(_codebook(rules).template(code))
