@@ -256,17 +256,30 @@ def test_knowledge_beside_the_rules_is_checked_and_built(cli: Any, tmp_path: Pat
 @pytest.mark.parametrize(
     ("change", "node", "reason"),
     [
-        ({"codes": {"M54.2": TINY_KNOWLEDGE["codes"]["M54.2"]}}, "knowledge M54.6", "no knowledge covers it"),
-        ({"codes": {**TINY_KNOWLEDGE["codes"], "M54.52": TINY_KNOWLEDGE["codes"]["M54.2"]}}, "knowledge M54.52", "not a code in the ICD-10-CM tabular"),
+        (
+            {"codes": {"M54.2": TINY_KNOWLEDGE["codes"]["M54.2"]}},
+            "knowledge M54.6",
+            "no knowledge covers it",
+        ),
+        (
+            {"codes": {**TINY_KNOWLEDGE["codes"], "M54.52": TINY_KNOWLEDGE["codes"]["M54.2"]}},
+            "knowledge M54.52",
+            "not a code in the ICD-10-CM tabular",
+        ),
         ({"questions": {}}, "knowledge site", "has no `questions` entry"),
     ],
 )
-def test_knowledge_problems(cli: Any, tmp_path: Path, change: dict[str, Any], node: str, reason: str) -> None:
+def test_knowledge_problems(
+    cli: Any, tmp_path: Path, change: dict[str, Any], node: str, reason: str
+) -> None:
     path = write_rules(tmp_path, TINY)
     write_knowledge(path, {**TINY_KNOWLEDGE, **change})
     result = cli("rules", "check", str(path))
     assert result.exit_code == 2
-    assert any(line.startswith(f"{path}: {node}: ") and reason in line for line in result.stderr.splitlines())
+    assert any(
+        line.startswith(f"{path}: {node}: ") and reason in line
+        for line in result.stderr.splitlines()
+    )
 
 
 def test_a_family_key_covers_its_codes(cli: Any, tmp_path: Path) -> None:
@@ -282,4 +295,7 @@ def test_invalid_knowledge_is_one_line_with_its_line_number(cli: Any, tmp_path: 
     )
     result = cli("rules", "check", str(path))
     assert result.exit_code == 2
-    assert "rules.knowledge.yaml:2: codes.M54.2: Value error, a code needs at least one documentation requirement" in result.stderr
+    assert (
+        "rules.knowledge.yaml:2: codes.M54.2: Value error, a code needs at least one documentation requirement"
+        in result.stderr
+    )
