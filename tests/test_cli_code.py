@@ -217,3 +217,11 @@ def test_usage_errors_are_one_line_exit_2() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "backcoder: No such option: --bogus (see backcoder code --help)"
+
+
+def test_a_code_that_follows_an_outside_condition_is_additional(cli: Any) -> None:
+    args = ["-a", "trauma=no", "-a", "attribution=neoplasm", "-a", "reason=other"]
+    output = json.loads(cli("code", "--no-input", "--json", *args).stdout)
+    assert output["codes"][0]["code"] == "G89.3"
+    assert output["codes"][0]["role"] == "additional"
+    assert "neoplasm" in output["codes"][0]["follows"]

@@ -220,7 +220,8 @@ class Engine:
             if all(reported.code != code for reported in walk.codes):
                 walk.codes.append(ReportedCode(code, spec, walk.node))
         if node.note is not None:
-            walk.notes.append((walk.node, node.note))
+            if all(name != walk.node for name, _ in walk.notes):  # once, however many regions
+                walk.notes.append((walk.node, node.note))
 
     def build_code(self, walk: Walk, spec: CodeSpec) -> str:
         if spec.code is not None:

@@ -174,6 +174,8 @@ class CodeSpec:
     seventh: str | None = None
     """A table giving the 7th character; the engine pads with placeholder X before it."""
     sequence: Sequence = Sequence.main
+    follows: str | None = None
+    """A condition coded outside this tree that is listed before this code."""
 
     def __post_init__(self) -> None:
         if (self.code is None) == (self.compose is None):

@@ -12,7 +12,7 @@ from typing import Any
 
 from backcoder import __version__
 from backcoder.answers import Answer, Answers, Source
-from backcoder.engine import Engine, Finished, Pending, in_reporting_order
+from backcoder.engine import Engine, Finished, Pending, ReportedCode, in_reporting_order
 from backcoder.errors import BackcoderError
 from backcoder.model import NOT_DOCUMENTED, Citation, Knowledge, RuleSet
 from backcoder.tabular import Tabular
@@ -32,15 +32,7 @@ def build_result(
     rules = engine.rules
     walk = finished.walk
     ordered = in_reporting_order(walk)
-    codes = [
-        {
-            "code": reported.code,
-            "description": _title(tabular, reported.code),
-            "role": FIRST_LISTED if position == 0 else ADDITIONAL,
-            "kind": reported.spec.kind.value,
-        }
-        for position, reported in enumerate(ordered)
-    ]
+    codes = [_code_entry(tabular, reported, position) for position, reported in enumerate(ordered)]
     rationale = [
         {
             "code": reported.code,
@@ -66,6 +58,20 @@ def build_result(
         "rules": {"name": rules.name, "version": rules.version, "icd10cm": rules.icd10cm},
         "backcoder": __version__,
     }
+
+
+def _code_entry(tabular: Tabular, reported: ReportedCode, position: int) -> dict[str, Any]:
+    """A code as the result lists it; a code that follows a condition coded outside the
+    tree (G89.3 after the neoplasm) is additional even when it is the only code here."""
+    entry = {
+        "code": reported.code,
+        "description": _title(tabular, reported.code),
+        "role": FIRST_LISTED if position == 0 and not reported.spec.follows else ADDITIONAL,
+        "kind": reported.spec.kind.value,
+    }
+    if reported.spec.follows:
+        entry["follows"] = reported.spec.follows
+    return entry
 
 
 def _title(tabular: Tabular, code: str) -> str:
