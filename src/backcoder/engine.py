@@ -219,9 +219,9 @@ class Engine:
             code = self.build_code(walk, spec)
             if all(reported.code != code for reported in walk.codes):
                 walk.codes.append(ReportedCode(code, spec, walk.node))
-        if node.note is not None:
-            if all(name != walk.node for name, _ in walk.notes):  # once, however many regions
-                walk.notes.append((walk.node, node.note))
+        noted = any(name == walk.node for name, _ in walk.notes)  # once, however many regions
+        if node.note is not None and not noted:
+            walk.notes.append((walk.node, node.note))
 
     def build_code(self, walk: Walk, spec: CodeSpec) -> str:
         if spec.code is not None:
