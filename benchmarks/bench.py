@@ -99,6 +99,10 @@ class Run:
     stderr: str
 
 
+# Both sides run as an installed tool runs for its users: with Python's bytecode cache
+# (the warm-up writes it where a development shell turned it off).
+CHILD_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
 _runner: subprocess.Popen | None = None
 
 
@@ -155,7 +159,9 @@ def spawn(cmd: list[str], stdout_path: str | None = None) -> Run:
         out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             start = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=CHILD_ENV
+            )
             _, wait_status, usage = os.wait4(proc.pid, 0)
             seconds = time.perf_counter() - start
         finally:

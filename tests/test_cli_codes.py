@@ -159,3 +159,16 @@ def test_code_with_template_and_checklist(cli: Any) -> None:
     )
     assert [item["question"] for item in data["checklist"]] == ["lumbar_cause"]
     assert data["checklist"][0]["section"] == "character"
+
+
+def test_every_code_the_tree_reports_is_explained_fully(bundle: Any) -> None:
+    from backcoder.codebook import CodeBook
+
+    book = CodeBook(bundle)
+    for code in bundle.derived.codes:
+        explained = book.explain(code)
+        assert explained["title"] == bundle.tabular.info(code).title
+        assert explained["in_tree"] and explained["paths"], code
+        knowledge = explained["knowledge"]
+        assert knowledge and knowledge["use_when"] and knowledge["documentation"], code
+        assert f"TO SUPPORT {code}" in book.template(code)
