@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backcoder.checker import Problem, explore, routing_questions
-from backcoder.engine import Engine, PathStep
+from backcoder.engine import Engine
 from backcoder.model import NOT_DOCUMENTED, RuleSet
 
 PATHS_PER_CODE = 3
@@ -43,10 +43,13 @@ def derive(rules: RuleSet) -> Derived:
     for finished in explore(Engine(rules), problems):
         total += 1
         path = finished.walk.path
-        for position, step in enumerate(path):
+        earlier: dict[str, tuple[str, ...]] = {}
+        for step in path:
             paths_asking[step.question] += 1
-            _narrow(seen_values, step.question, path[:position], routing)
-        flags = {s.question: ",".join(s.answer.values) for s in path if s.question in routing}
+            _narrow(seen_values, step.question, earlier)
+            if step.question in routing:
+                earlier[step.question] = step.answer.values
+        flags = {question: ",".join(values) for question, values in earlier.items()}
         rank = _simplicity(flags, len(finished.walk.codes))
         for reported in finished.walk.codes:
             _keep_simplest(ranked[reported.code], rank, flags)
@@ -60,18 +63,21 @@ def derive(rules: RuleSet) -> Derived:
 
 
 def _narrow(
-    seen: dict[str, dict[str, set[str]]], question: str, before: list[PathStep], routing: set[str]
+    seen: dict[str, dict[str, set[str]]], question: str, earlier: dict[str, tuple[str, ...]]
 ) -> None:
     """Keep, for each routing question asked before `question` on every path, the values
-    seen there. A question that routes nowhere was explored with one value only, and a
-    multi-select answer of several values says nothing about which one led here."""
-    earlier = {s.question: s.answer.values for s in before if s.question in routing}
-    current = seen.setdefault(question, {key: set() for key in earlier})
+    seen there. A question that routes nowhere was explored with one value only, so only
+    routing questions are in `earlier`; and a multi-select answer of several values says
+    nothing about which one led here."""
+    current = seen.get(question)
+    if current is None:
+        current = seen[question] = {key: set() for key in earlier}
     for key in list(current):
-        if key not in earlier:
+        values = earlier.get(key)
+        if values is None:
             del current[key]
-        elif len(earlier[key]) == 1:
-            current[key] |= set(earlier[key])
+        elif len(values) == 1:
+            current[key].add(values[0])
 
 
 def _keep_simplest(
