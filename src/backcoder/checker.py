@@ -279,7 +279,8 @@ def _with_answer(walk: Walk, question: str, values: tuple[str, ...]) -> Walk:
     """The forked walk with the answer on its path, where the engine finds it on resuming."""
     answer = Answer(values, Source.default)
     walk.taken[question] = answer
-    walk.path.append(PathStep(question, answer))
+    assert walk.node is not None
+    walk.path.append(PathStep(question, answer, walk.node))
     return walk
 
 

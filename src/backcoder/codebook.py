@@ -138,7 +138,20 @@ class CodeBook:
         }
 
     def paths_to(self, code: str) -> list[dict[str, str]]:
-        return self.bundle.derived.paths_to.get(code, [])
+        """The simplest answer sets that reach the code, the one whose answers echo the
+        code's title first (S39.012A, "... of lower back": region lumbar, not coccygeal)."""
+        paths = self.bundle.derived.paths_to.get(code, [])
+        title = set(_words(self._title(code)))
+        return sorted(paths, key=lambda path: -len(title & self._answer_words(path)))
+
+    def _answer_words(self, path: dict[str, str]) -> set[str]:
+        words: set[str] = set()
+        for question, value in path.items():
+            choices = self.bundle.rules.questions[question].choices
+            for part in value.split(","):
+                if part in choices:
+                    words.update(_words(choices[part].label))
+        return words
 
     def more_specific(self, path: dict[str, str]) -> list[dict[str, Any]]:
         from backcoder.answers import Source, parse_answers
@@ -230,6 +243,10 @@ def _answer_label(question: Any, value: str) -> str:
         if v in question.choices
     ]
     return "; ".join(labels) if labels else "______"
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]{4,}", text.lower())
 
 
 def as_flags(path: dict[str, str]) -> str:

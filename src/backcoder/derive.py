@@ -14,7 +14,7 @@ from typing import Any
 
 from backcoder.checker import Problem, explore, routing_questions
 from backcoder.engine import Engine
-from backcoder.model import NOT_DOCUMENTED, RuleSet
+from backcoder.model import NOT_DOCUMENTED, AskNode, EachNode, RuleSet
 
 PATHS_PER_CODE = 3
 
@@ -40,17 +40,21 @@ def derive(rules: RuleSet) -> Derived:
     total = 0
     ranked: dict[str, list[tuple[tuple[Any, ...], dict[str, str]]]] = defaultdict(list)
     problems: list[Problem] = []
+    defaults = _defaults_by_node(rules)
     for finished in explore(Engine(rules), problems):
         total += 1
         path = finished.walk.path
         earlier: dict[str, tuple[str, ...]] = {}
+        needed: dict[str, tuple[str, ...]] = {}
         for step in path:
             paths_asking[step.question] += 1
             _narrow(seen_values, step.question, earlier)
             if step.question in routing:
                 earlier[step.question] = step.answer.values
-        flags = {question: ",".join(values) for question, values in earlier.items()}
-        rank = _simplicity(flags, len(finished.walk.codes))
+                if list(step.answer.values) != defaults.get(step.node):
+                    needed[step.question] = step.answer.values
+        flags = {question: ",".join(values) for question, values in needed.items()}
+        rank = _simplicity(rules, needed, len(finished.walk.codes))
         for reported in finished.walk.codes:
             _keep_simplest(ranked[reported.code], rank, flags)
     asked_when = {
@@ -60,6 +64,17 @@ def derive(rules: RuleSet) -> Derived:
     }
     paths_to = {code: [flags for _, flags in kept] for code, kept in sorted(ranked.items())}
     return Derived(sorted(paths_to), asked_when, paths_to)
+
+
+def _defaults_by_node(rules: RuleSet) -> dict[str, list[str] | None]:
+    """What scripted runs answer at each asking node: such answers need no flag."""
+    found: dict[str, list[str] | None] = {}
+    for name, node in rules.nodes.items():
+        if isinstance(node, AskNode):
+            found[name] = node.default or rules.questions[node.ask].default
+        elif isinstance(node, EachNode):
+            found[name] = rules.questions[node.each].default
+    return found
 
 
 def _narrow(
@@ -90,13 +105,16 @@ def _keep_simplest(
     del kept[PATHS_PER_CODE:]
 
 
-def _simplicity(flags: dict[str, str], codes: int) -> tuple[Any, ...]:
+def _simplicity(rules: RuleSet, answers: dict[str, tuple[str, ...]], codes: int) -> tuple[Any, ...]:
     """Simplest first: one value per question, as few `not_documented` answers as the code
-    allows, the code reported alone, then the fewest answers."""
-    values = list(flags.values())
-    several = sum("," in value for value in values)
-    undocumented = sum(NOT_DOCUMENTED in value for value in values)
-    return several, undocumented, codes, len(flags), values
+    allows, the code reported alone, the fewest answers, then the choices' own order."""
+    values = [value for chosen in answers.values() for value in chosen]
+    several = sum(len(chosen) > 1 for chosen in answers.values())
+    undocumented = values.count(NOT_DOCUMENTED)
+    order = [
+        list(rules.questions[q].choices).index(v) for q, chosen in answers.items() for v in chosen
+    ]
+    return several, undocumented, codes, len(answers), order
 
 
 def _describe(rules: RuleSet, conditions: dict[str, set[str]], on_every_path: bool) -> str:

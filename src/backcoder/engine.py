@@ -50,6 +50,8 @@ class ReportedCode:
 class PathStep:
     question: str
     answer: Answer
+    node: str
+    """The node that asked it (so a default given at that node can be recognised)."""
 
 
 @dataclass(slots=True)
@@ -162,7 +164,7 @@ class Engine:
             answer = plan.default
         plan.check_fits(walk, answer.values)
         walk.taken[question_id] = answer
-        walk.path.append(PathStep(question_id, answer))
+        walk.path.append(PathStep(question_id, answer, walk.node))
         return None
 
     def _route(self, walk: Walk, node: AskNode | EachNode) -> str | None:
