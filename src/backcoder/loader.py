@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from backcoder.compiled import construct_knowledge, construct_rules
 from backcoder.derive import Derived, derive
@@ -72,15 +72,24 @@ def built_path(path: Path) -> Path:
     return path.with_name(path.stem + BUILT_SUFFIX)
 
 
-def read_bytes(path: Path, error: type[Exception]) -> bytes:
+def open_binary(path: Path, error: type[Exception]) -> BinaryIO:
+    """The file opened for reading, or `error` with one line saying why it cannot be."""
     try:
-        return path.read_bytes()
+        return path.open("rb")
     except FileNotFoundError:
         raise error(f"{path}: no such file") from None
     except IsADirectoryError:
         raise error(f"{path}: is a folder, not a file") from None
     except OSError as exc:
         raise error(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def read_bytes(path: Path, error: type[Exception]) -> bytes:
+    with open_binary(path, error) as handle:
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise error(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def load_bundle(path: Path | None = None) -> RuleBundle:

@@ -10,6 +10,7 @@ import typer
 
 from backcoder.cli.common import RulesOption, environment, exits_cleanly
 from backcoder.errors import BackcoderError, ExitStatus
+from backcoder.loader import open_binary
 
 STDIN = "-"
 WRITE_EVERY = 64  # lines per write: few system calls, small buffers, output still streams
@@ -68,14 +69,7 @@ def batch(
 def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
     if file == STDIN:
         return getattr(stdin, "buffer", stdin)  # type: ignore[return-value]
-    try:
-        return open(file, "rb")  # noqa: SIM115  (closed by the caller)
-    except FileNotFoundError:
-        raise BackcoderError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise BackcoderError(f"{file}: is a folder, not a file") from None
-    except OSError as exc:
-        raise BackcoderError(f"{file}: cannot be read ({exc.strerror})") from None
+    return open_binary(Path(file), BackcoderError)
 
 
 def _open_output(output: Path | None, stdout: IO[str]) -> IO[bytes]:

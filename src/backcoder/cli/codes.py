@@ -21,17 +21,21 @@ def _codebook(rules: Any) -> Any:
     return CodeBook(load_bundle(rules))
 
 
+def _show(data: dict[str, Any], json_output: bool, render: Any) -> None:
+    """JSON on standard output for scripts, or the rendering for people."""
+    env = environment()
+    if json_output:
+        env.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        render(env.console(), data)
+
+
 @exits_cleanly
 def explain(code: CodeArgument, json_output: JsonOption = False, rules: RulesOption = None) -> None:
     """What a code means, when to use it, how the tree reaches it, what the note must say."""
-    env = environment()
-    explained = _codebook(rules).explain(code)
-    if json_output:
-        env.stdout.write(json.dumps(explained, indent=2, ensure_ascii=False) + "\n")
-        return
     from backcoder.render import show_explanation
 
-    show_explanation(env.console(), explained)
+    _show(_codebook(rules).explain(code), json_output, show_explanation)
 
 
 @exits_cleanly
@@ -43,18 +47,13 @@ def compare(
     """Side by side: when to use each code, what separates them, the question that decides."""
     from backcoder.errors import CodeLookupError
 
-    env = environment()
+    from backcoder.render import show_comparison
+
     if len(codes) < 2:
         raise CodeLookupError(
             "compare takes two or more codes (e.g. backcoder compare M54.9 M54.50)"
         )
-    compared = _codebook(rules).compare(codes)
-    if json_output:
-        env.stdout.write(json.dumps(compared, indent=2, ensure_ascii=False) + "\n")
-        return
-    from backcoder.render import show_comparison
-
-    show_comparison(env.console(), compared)
+    _show(_codebook(rules).compare(codes), json_output, show_comparison)
 
 
 @exits_cleanly
