@@ -46,7 +46,6 @@ def compare(
 ) -> None:
     """Side by side: when to use each code, what separates them, the question that decides."""
     from backcoder.errors import CodeLookupError
-
     from backcoder.render import show_comparison
 
     if len(codes) < 2:
