@@ -20,7 +20,6 @@ from backcoder.engine import Engine, Finished, PathStep, Pending, RuleDefect, Wa
 from backcoder.errors import AnswerError
 from backcoder.model import (
     CODED,
-    NOT_DOCUMENTED,
     AskNode,
     Citation,
     CodeSpec,
@@ -342,13 +341,6 @@ def citation_problem(tabular: Tabular, citation: Citation) -> str | None:
     if citation.text and not any(citation.text in note for note in notes):
         return f"cites {info.code} {citation.note} {citation.text!r}, which no such note says"
     return None
-
-
-def not_documented_questions(rules: RuleSet) -> list[str]:
-    return [qid for qid, q in rules.questions.items() if NOT_DOCUMENTED in q.choices]
-
-
-# ------------------------------------------------------------------ knowledge
 
 
 def knowledge_problems(

@@ -22,7 +22,6 @@ from backcoder.model import (
     Condition,
     DecideNode,
     EachNode,
-    Kind,
     Note,
     OutcomeNode,
     RuleSet,
@@ -320,10 +319,6 @@ class _AskPlan:
 
 def describe_path(walk: Walk) -> str:
     return ", ".join(f"{step.question}={','.join(step.answer.values)}" for step in walk.path)
-
-
-def kinds_reported(walk: Walk) -> set[Kind]:
-    return {reported.spec.kind for reported in walk.codes}
 
 
 def in_reporting_order(walk: Walk) -> list[ReportedCode]:

@@ -7,7 +7,6 @@ so the rule file only states the open question a query asks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from backcoder import __version__
@@ -202,7 +201,3 @@ def red_flag_warnings(rules: RuleSet, path: list[Any]) -> list[str]:
             if warning:
                 warnings.append(warning)
     return warnings
-
-
-def answers_as_json(answers: Mapping[str, Answer]) -> dict[str, Any]:
-    return {key: answer.as_json() for key, answer in answers.items()}
