@@ -86,12 +86,15 @@ def parse_answer(rules: RuleSet, question_id: str, raw: object, source: Source) 
             f"{question_id} has an empty answer; {choices_text(question_id, question)}"
         )
     values = tuple(dict.fromkeys(resolve_value(question_id, question, word) for word in words))
-    if len(values) > 1:
-        _check_multiple(question_id, question, values)
+    check_combination(question_id, question, values)
     return Answer(values, source)
 
 
-def _check_multiple(question_id: str, question: Question, values: tuple[str, ...]) -> None:
+def check_combination(question_id: str, question: Question, values: tuple[str, ...]) -> None:
+    """Several values only where the question allows them, and never with an exclusive one
+    (none, not_documented): the same rule and words for flags, files, batch and prompt."""
+    if len(values) < 2:
+        return
     if not question.multiple:
         raise AnswerError(
             f"{question_id} takes one value, not {len(values)} ({','.join(values)}); "

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backcoder.answers import Answer, Source
+from backcoder.answers import Answer, Source, check_combination
 from backcoder.coding import Coder
 from backcoder.engine import Finished, Pending
 from backcoder.env import Environment
@@ -46,13 +46,7 @@ def interpret(text: str, question_id: str, question: Question, allowed: tuple[st
     if not words:
         raise AnswerError(f"type a number from 1 to {len(allowed)}, a choice id, ? or b")
     values = tuple(dict.fromkeys(_choose(word, question_id, allowed) for word in words))
-    if len(values) > 1 and not question.multiple:
-        raise AnswerError(f"{question_id} takes one value; choose one")
-    if len(values) > 1 and any(question.choices[v].exclusive for v in values):
-        raise AnswerError(
-            f"{', '.join(v for v in values if question.choices[v].exclusive)} "
-            "cannot be combined with other choices"
-        )
+    check_combination(question_id, question, values)
     return values
 
 
