@@ -110,3 +110,73 @@ def test_progress_bar_only_for_a_file_on_a_terminal(coder: Coder, tmp_path: Path
     env = Environment(io.StringIO(), io.StringIO(), stderr, False, False, True, no_color=True)
     with source.open("rb") as handle:
         assert len(list(_with_progress(handle, str(source), env))) == 3
+
+
+def batch_of(cli: Any, tmp_path: Path, lines: list[str]) -> tuple[Any, list[dict[str, Any]]]:
+    result = cli("batch", str(write_lines(tmp_path / "in.jsonl", lines)))
+    return result, [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_a_nested_list_is_an_error_line_not_a_crash(cli: Any, tmp_path: Path) -> None:
+    nested = json.dumps({**GOOD, "region": ["thoracic", ["cervical"]]})
+    result, out = batch_of(cli, tmp_path, [json.dumps(GOOD), nested, json.dumps(GOOD)])
+    assert result.exit_code == 1 and len(out) == 3
+    assert "a list inside a list" in out[1]["error"] and "codes" in out[2]
+
+
+def test_json_types_are_never_confused(cli: Any, tmp_path: Path) -> None:
+    """`true` reads as yes; `1` is not a choice; neither result depends on the other's line."""
+    strain = {"injury": "strain", "region": "lumbar", "encounter": "initial"}
+    for first, second in (("true", "1"), ("1", "true")):
+        lines = [
+            f'{{"trauma": {first}, {json.dumps(strain)[1:]}',
+            f'{{"trauma": {second}, {json.dumps(strain)[1:]}',
+        ]
+        _, out = batch_of(cli, tmp_path, lines)
+        by_value = {first: out[0], second: out[1]}
+        assert by_value["true"]["codes"][0]["code"] == "S39.012A"
+        assert "'1' is not a choice for trauma" in by_value["1"]["error"]
+
+
+def test_the_id_fast_path_gives_what_full_parsing_gives(cli: Any, tmp_path: Path) -> None:
+    fields = json.dumps(GOOD)[1:]
+    lines = [
+        '{"_id": "a", ' + fields,
+        '{"_id": "b", ' + fields,  # same text after the id: the fast path
+        '{"_id": "c", "\\u005fnote": "k", ' + fields,
+        '{"_id": "d", "\\u005fnote": "k", ' + fields,  # an escaped `_` key: full parsing
+        '{"_id": "e", "\\u005fid": "real", ' + fields,
+        '{"_id": "f", "\\u005fid": "real", ' + fields,
+        json.dumps({**GOOD, "_id": "g"}),
+    ]
+    _, out = batch_of(cli, tmp_path, lines)
+    assert [r["_id"] for r in out] == ["a", "b", "c", "d", "real", "real", "g"]
+    assert out[2]["_note"] == out[3]["_note"] == "k"
+    bodies = [{k: v for k, v in r.items() if not k.startswith("_") and k != "line"} for r in out]
+    assert all(body == bodies[0] for body in bodies)
+
+
+def test_numbers_json_cannot_hold_are_refused(cli: Any, tmp_path: Path) -> None:
+    _, out = batch_of(cli, tmp_path, ['{"_id": 1e999, "trauma": "no"}', '{"_id": NaN}'])
+    assert "too large a number" in out[0]["error"] and "NaN is not JSON" in out[1]["error"]
+
+
+def test_a_byte_order_mark_is_not_an_error(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD).encode() + b"\n")
+    result = cli("batch", str(path))
+    assert result.exit_code == 0 and "codes" in json.loads(result.stdout)
+
+
+def test_null_answers_name_the_question(cli: Any, tmp_path: Path) -> None:
+    _, out = batch_of(cli, tmp_path, [json.dumps({**GOOD, "trauma": None})])
+    assert out[0]["error"].startswith(
+        "trauma takes text or a list of text, not null; trauma takes yes"
+    )
+
+
+def test_output_over_its_own_input_is_refused(cli: Any, tmp_path: Path) -> None:
+    source = write_lines(tmp_path / "in.jsonl", [json.dumps(GOOD)])
+    result = cli("batch", str(source), "-o", str(source))
+    assert result.exit_code == 2 and "is the input too" in result.stderr
+    assert source.read_text(encoding="utf-8").strip() == json.dumps(GOOD)

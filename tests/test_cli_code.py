@@ -225,3 +225,50 @@ def test_a_code_that_follows_an_outside_condition_is_additional(cli: Any) -> Non
     assert output["codes"][0]["code"] == "G89.3"
     assert output["codes"][0]["role"] == "additional"
     assert "neoplasm" in output["codes"][0]["follows"]
+
+
+def test_a_saved_walk_replays_to_the_same_result(cli: Any, tmp_path: Path) -> None:
+    saved = tmp_path / "saved.yaml"
+    args = [
+        "-a",
+        "trauma=yes",
+        "-a",
+        "injury=strain",
+        "-a",
+        "region=lumbar",
+        "-a",
+        "encounter=initial",
+    ]
+    first = json.loads(cli("code", "--no-input", "--json", "--save", str(saved), *args).stdout)
+    assert "pain_course" not in saved.read_text(encoding="utf-8")  # defaults are not answers
+    again = json.loads(cli("code", "--no-input", "--json", "--answers", str(saved)).stdout)
+    for field in ("codes", "queries", "more_specific", "rationale"):
+        assert again[field] == first[field]
+
+
+def test_recursive_yaml_is_refused(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "loop.yaml"
+    path.write_text("region: &a [*a]\n", encoding="utf-8")
+    result = cli("code", "--no-input", "--answers", str(path))
+    assert result.exit_code == 2 and "recursive YAML" in result.stderr
+
+
+def test_unsound_rule_files_are_refused_before_walking(cli: Any, tmp_path: Path) -> None:
+    cyclic = TINY_RULES.replace("branches: {neck: neck, mid: mid}", "next: again") + (
+        "  again:\n    ask: site\n    next: site\n"
+    )
+    path = tmp_path / "cycle.yaml"
+    path.write_text(cyclic, encoding="utf-8")
+    for args in (["code", "--no-input", "-a", "site=neck"], ["questions"]):
+        result = cli(*args, "--rules", str(path))
+        assert result.exit_code == 2
+        assert "cycle: " in result.stderr and "backcoder rules check" in result.stderr
+
+
+def test_a_closed_pipe_is_not_an_error() -> None:
+    command = f"{sys.executable} -m backcoder explain S39.012A | head -1"
+    result = subprocess.run(
+        ["bash", "-c", command + "; exit ${PIPESTATUS[0]}"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("S39.012A")

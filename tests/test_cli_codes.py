@@ -172,3 +172,38 @@ def test_every_code_the_tree_reports_is_explained_fully(bundle: Any) -> None:
         knowledge = explained["knowledge"]
         assert knowledge and knowledge["use_when"] and knowledge["documentation"], code
         assert f"TO SUPPORT {code}" in book.template(code)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["explain", "S12.9"],
+            "S12.9 is not complete: it needs a 7th character (S12.9XXA, S12.9XXD, S12.9XXS)",
+        ),
+        (["explain", ".M54"], "'.M54' is not shaped like an ICD-10-CM code"),
+        (["explain", "M54..50"], "'M54..50' is not shaped like an ICD-10-CM code"),
+        (
+            ["template", "M54.5"],
+            "M54.5 is a header, not a reportable code: choose M54.50, M54.51, M54.59",
+        ),
+        (
+            ["compare", "M54.50", "m5450"],
+            "compare takes two or more different codes, not M54.50 alone",
+        ),
+    ],
+)
+def test_more_bad_codes(cli: Any, args: list[str], message: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_a_category_with_more_characters_to_come_is_a_header(cli: Any) -> None:
+    data = explained(cli, "S32.0")
+    assert not data["billable"] and "S32.01" in [child["code"] for child in data["beneath"]]
+
+
+def test_template_for_a_code_outside_the_tree_marks_nothing(cli: Any) -> None:
+    text = cli("template", "M79.18").stdout
+    assert "The shipped tree does not report this code: no field is marked." in text
+    assert "* " not in text

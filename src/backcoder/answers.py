@@ -45,16 +45,25 @@ def closest(word: str, candidates: Iterable[str]) -> list[str]:
     return difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
 
 
-def _split(raw: object) -> list[str]:
+def _split(question_id: str, question: Question, raw: object, *, nested: bool = False) -> list[str]:
     if isinstance(raw, bool):
         return ["yes" if raw else "no"]
     if isinstance(raw, str):
         return [part.strip() for part in raw.split(",") if part.strip()]
-    if isinstance(raw, list | tuple):
-        return [part for item in raw for part in _split(item)]
-    if isinstance(raw, int | float):
+    if isinstance(raw, list | tuple) and not nested:
+        return [part for item in raw for part in _split(question_id, question, item, nested=True)]
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
         return [str(raw)]
-    raise AnswerError(f"an answer must be text or a list of text, not {type(raw).__name__}")
+    kind = "a list inside a list" if isinstance(raw, list | tuple) else _json_kind(raw)
+    raise AnswerError(
+        f"{question_id} takes text or a list of text, not {kind}; "
+        f"{choices_text(question_id, question)}"
+    )
+
+
+def _json_kind(raw: object) -> str:
+    names = {dict: "an object", type(None): "null"}
+    return names.get(type(raw), type(raw).__name__)
 
 
 def choices_text(question_id: str, question: Question, only: Iterable[str] | None = None) -> str:
@@ -72,15 +81,16 @@ def resolve_value(question_id: str, question: Question, word: str) -> str:
             return choice
     hint = closest(wanted, question.choices)
     suggestion = f" (did you mean {' or '.join(hint)}?)" if hint else ""
+    shown = word if len(word) <= 40 else word[:37] + "..."
     raise AnswerError(
-        f"{word!r} is not a choice for {question_id}{suggestion}; "
+        f"{shown!r} is not a choice for {question_id}{suggestion}; "
         f"{choices_text(question_id, question)}"
     )
 
 
 def parse_answer(rules: RuleSet, question_id: str, raw: object, source: Source) -> Answer:
     question = question_for(rules, question_id)
-    words = _split(raw)
+    words = _split(question_id, question, raw)
     if not words:
         raise AnswerError(
             f"{question_id} has an empty answer; {choices_text(question_id, question)}"

@@ -22,14 +22,30 @@ from typing import Any
 
 from backcoder.answers import Answer, Source, parse_answer
 from backcoder.coding import Coder
-from backcoder.errors import BackcoderError
+from backcoder.errors import AnswerError, BackcoderError
 
 CACHE_SIZE = 16384
 """Distinct records (and, separately, distinct paths) whose JSON is kept: about 40 MB."""
 
 
 NO_UNUSED = ', "unused": {}}'
+UTF8_BOM = b"\xef\xbb\xbf"
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large a number")
+    return number
+
+
+_strict_json = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float).decode
+"""json.loads, but refusing NaN and Infinity, which no JSON reader of the output accepts."""
 
 
 @dataclass
@@ -70,6 +86,8 @@ class BatchCoder:
             yield line
 
     def code_line(self, number: int, raw: bytes) -> tuple[bytes, bool]:
+        if number == 1 and raw.startswith(UTF8_BOM):
+            raw = raw[len(UTF8_BOM) :]
         split = _split_id(raw)
         if split is not None:
             ident, rest = split
@@ -85,7 +103,7 @@ class BatchCoder:
     def _parse_line(self, number: int, raw: bytes) -> tuple[bytes, bool, bytes | None]:
         """The line coded from its parsed JSON; also its body when the JSON was valid."""
         try:
-            record = json.loads(raw.decode("utf-8"))
+            record = _strict_json(raw.decode("utf-8"))
         except UnicodeDecodeError:
             return _error_line(number, (), "not UTF-8 text"), False, None
         except ValueError as exc:
@@ -99,19 +117,17 @@ class BatchCoder:
         body, ok = self._body(tuple(record.items()))
         return _line_prefix(number, carried) + body, ok, body
 
-    def _body(self, key: tuple[tuple[str, Any], ...]) -> tuple[bytes, bool]:
-        try:
-            return self._records[key]
-        except KeyError:
-            return self._records.remember(key, self._code(dict(key)))
-        except TypeError:  # a list value: hash it as a tuple
-            hashable = tuple((k, _hashable(v)) for k, v in key)
-            try:
-                return self._records.get(hashable) or self._records.remember(
-                    hashable, self._code(dict(key))
-                )
-            except TypeError:  # nested objects: code it, keep nothing
-                return self._code(dict(key))
+    def _body(self, items: tuple[tuple[str, Any], ...]) -> tuple[bytes, bool]:
+        """The body for a record's answers; texts key the cache as they are, any other JSON
+        value by its type too (`true` is not `1`)."""
+        if all(type(value) is str for _, value in items):
+            key: tuple[Any, ...] = items
+        else:
+            key = tuple((name, _hashable(value)) for name, value in items)
+        known = self._records.get(key)
+        if known is None:
+            known = self._records.remember(key, self._code(dict(items)))
+        return known
 
     def _code(self, answers: dict[str, Any]) -> tuple[bytes, bool]:
         """The line's JSON after its prefix, encoded once: most lines reuse it as it is."""
@@ -139,19 +155,16 @@ class BatchCoder:
     def _parsed(self, question: str, raw: Any) -> Answer:
         """One answer, validated once per distinct (question, value) of the batch; a refused
         value is remembered with its message (working out "did you mean" is not free)."""
-        try:
-            key = (question, _hashable(raw))
-            answer = self._answers.get(key)
-        except TypeError:
-            return parse_answer(self.coder.rules, question, raw, Source.batch)
+        key = (question, _hashable(raw))
+        answer = self._answers.get(key)
         if answer is None:
             try:
                 answer = parse_answer(self.coder.rules, question, raw, Source.batch)
-            except BackcoderError as exc:
-                answer = exc
+            except AnswerError as exc:
+                answer = str(exc)
             self._answers.remember(key, answer)
-        if isinstance(answer, BackcoderError):
-            raise answer
+        if isinstance(answer, str):
+            raise AnswerError(answer)
         return answer
 
 
@@ -171,7 +184,9 @@ def _split_id(raw: bytes) -> tuple[bytes, bytes] | None:
     if match is None:
         return None
     rest = raw[match.end() :]
-    return None if b'"_' in rest else (match.group(1), rest)
+    if b'"_' in rest or b"\\u" in rest:  # another `_` key, perhaps spelt with an escape
+        return None
+    return match.group(1), rest
 
 
 _MISSING = object()
@@ -224,7 +239,16 @@ class _Step:
 
 
 def _hashable(value: Any) -> Any:
-    return tuple(value) if type(value) is list else value
+    """A hashable stand-in for a JSON value that keeps its type: `true`, `1` and `1.0` are
+    equal in Python but are different answers."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is list:
+        return ("list", tuple(_hashable(item) for item in value))
+    if kind is dict:
+        return ("object", tuple((name, _hashable(item)) for name, item in value.items()))
+    return (kind.__name__, value)
 
 
 def _json_value(value: Any) -> str:

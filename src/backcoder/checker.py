@@ -72,6 +72,12 @@ def structural_problems(rules: RuleSet) -> Iterator[Problem]:
         yield from _unreachable_problems(rules)
 
 
+def runnability_problems(rules: RuleSet) -> list[Problem]:
+    """What stops the engine from walking the tree at all: dangling names and cycles."""
+    dangling = sorted(set(_reference_problems(rules)))
+    return dangling or sorted(set(_cycle_problems(rules)))
+
+
 def _reference_problems(rules: RuleSet) -> Iterator[Problem]:
     if rules.start not in rules.nodes:
         yield Problem("start", f"start node {rules.start!r} does not exist")

@@ -25,8 +25,10 @@ SUGGESTIONS = 3
 
 def normalize(text: str) -> str:
     """`m5450` and ` M54.50 ` are M54.50: upper case, the dot after the category."""
-    bare = text.strip().upper().replace(".", "")
-    if not _CODE_SHAPE.match(bare):
+    typed = text.strip().upper()
+    bare = typed.replace(".", "")
+    misplaced_dot = typed.count(".") > 1 or ("." in typed and typed.index(".") != 3)
+    if misplaced_dot or not _CODE_SHAPE.match(bare):
         raise CodeLookupError(
             f"{text.strip()!r} is not shaped like an ICD-10-CM code (a letter, two characters, "
             "then up to four more: M54.50, S39.012A)"
@@ -55,16 +57,19 @@ class CodeBook:
             near = self.closest(code)
             hint = f": did you mean {', '.join(near)}?" if near else ""
             raise CodeLookupError(f"{code} does not exist in ICD-10-CM (April 1, 2026){hint}")
-        if info.seventh and not info.billable and len(undotted(code)) < 7:
-            completions = self._seventh_completions(info)
+        if _needs_seventh_character(info):
             raise CodeLookupError(
-                f"{code} is not complete: it needs a 7th character ({', '.join(completions)})"
+                f"{code} is not complete: it needs a 7th character ({', '.join(info.children)})"
             )
         return info
 
-    def _seventh_completions(self, info: CodeInfo) -> list[str]:
-        stem = undotted(info.code).ljust(6, "X")
-        return [f"{stem[:3]}.{stem[3:]}{seventh}" for seventh in info.seventh]
+    def reportable(self, text: str) -> CodeInfo:
+        """A code that can be reported: billable, not a header."""
+        info = self.resolve(text)
+        if not info.billable:
+            below = ", ".join(self._billable_below(info)[:6])
+            raise CodeLookupError(f"{info.code} is a header, not a reportable code: choose {below}")
+        return info
 
     def closest(self, code: str) -> list[str]:
         """Billable codes near a code that does not exist: under its nearest valid ancestor,
@@ -164,7 +169,12 @@ class CodeBook:
     # ------------------------------------------------------------------ compare
 
     def compare(self, texts: list[str]) -> dict[str, Any]:
-        explained = [self.explain(text) for text in texts]
+        codes = list(dict.fromkeys(self.resolve(text).code for text in texts))
+        if len(codes) < 2:
+            raise CodeLookupError(
+                f"compare takes two or more different codes, not {codes[0]} alone"
+            )
+        explained = [self.explain(code) for code in codes]
         return {
             "codes": explained,
             "deciding_question": self.deciding_question([e["code"] for e in explained]),
@@ -205,7 +215,7 @@ class CodeBook:
     # ------------------------------------------------------------------ template
 
     def template(self, text: str) -> str:
-        info = self.resolve(text)
+        info = self.reportable(text)
         paths = self.paths_to(info.code)
         fields = paths[0] if paths else {}
         return self.render_template([info.code], fields)
@@ -216,7 +226,10 @@ class CodeBook:
         rules = self.bundle.rules
         knowledge = self.bundle.knowledge
         lines = [f"Documentation template for {', '.join(f'{c} {self._title(c)}' for c in codes)}"]
-        lines.append("Fields marked * decide the code; write them in the note.")
+        if fields:
+            lines.append("Fields marked * decide the code; write them in the note.")
+        else:
+            lines.append("The shipped tree does not report this code: no field is marked.")
         by_section: dict[str, list[str]] = {section: [] for section in TEMPLATE_SECTIONS}
         for question, value in fields.items():
             entry = knowledge.questions.get(question) if knowledge else None
@@ -233,6 +246,15 @@ class CodeBook:
                 lines += ["", f"TO SUPPORT {code}"]
                 lines += [f"  - {item}" for item in entry["documentation"]]
         return "\n".join(lines) + "\n"
+
+
+def _needs_seventh_character(info: CodeInfo) -> bool:
+    """S39.012 and S12.9: their only children add the 7th character (S39.012A ...)."""
+    return (
+        not info.billable
+        and bool(info.children)
+        and all(len(undotted(child)) == 7 for child in info.children)
+    )
 
 
 def _answer_label(question: Any, value: str) -> str:

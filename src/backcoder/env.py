@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from functools import cache
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -47,12 +48,10 @@ class Environment:
 
     def console(self, *, stderr: bool = False) -> Console:
         """A rich console on stdout or stderr: styled only on a terminal without NO_COLOR."""
-        from rich.console import Console
-
         stream, is_terminal = (
             (self.stderr, self.stderr_isatty) if stderr else (self.stdout, self.stdout_isatty)
         )
-        return Console(
+        return _console_class()(
             file=stream,
             force_terminal=is_terminal and not self.no_color,
             no_color=self.no_color or not is_terminal,
@@ -65,3 +64,19 @@ class Environment:
     def error(self, message: str) -> None:
         """One plain line on stderr: what was wrong and what would be right."""
         print(f"backcoder: {message}", file=self.stderr, flush=True)
+
+
+@cache
+def _console_class() -> type[Console]:
+    """rich's Console, except that a reader who stops early (`| head`) ends the run quietly
+    with status 0 instead of rich's status 1."""
+    from rich.console import Console
+
+    class QuietOnBrokenPipe(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(0)
+
+    return QuietOnBrokenPipe

@@ -107,7 +107,21 @@ def load_bundle(path: Path | None = None) -> RuleBundle:
             construct_knowledge(knowledge) if knowledge is not None else None,
         )
     rules = parse_rules(path, sources[0])
+    refuse_unrunnable(path, rules)
     return RuleBundle(rules, OfficialTabular(), path, knowledge=parse_knowledge(path))
+
+
+def refuse_unrunnable(path: Path, rules: RuleSet) -> None:
+    """A rule file with a dangling reference or a cycle cannot be walked: say so, once.
+
+    (Built rule files passed the whole of `rules check` when they were built.)"""
+    from backcoder.checker import runnability_problems
+
+    problems = runnability_problems(rules)
+    if problems:
+        first = problems[0].line(str(path))
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise RuleFileError(f"{first}{more}; `backcoder rules check {path}` lists them all")
 
 
 def knowledge_path(path: Path) -> Path:
@@ -267,6 +281,10 @@ def _parse_yaml(
         raise error(f"{path}{line}: not valid YAML ({problem})") from None
     except UnicodeDecodeError:
         raise error(f"{path}: not UTF-8 text") from None
+    try:
+        json.dumps(data, default=str)
+    except (ValueError, RecursionError):
+        raise error(f"{path}: refused: an anchor that contains itself (recursive YAML)") from None
     return data, _line_numbers(node) if node is not None else {}
 
 

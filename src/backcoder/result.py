@@ -53,7 +53,11 @@ def build_result(
         "more_specific": more_specific(engine, walk.path),
         "warnings": red_flag_warnings(rules, walk.path),
         "unused": {key: answer.as_json() for key, answer in answers.items() if key not in asked},
-        "answers": {step.question: step.answer.as_json() for step in walk.path},
+        "answers": {
+            step.question: step.answer.as_json()
+            for step in walk.path
+            if step.answer.source is not Source.default
+        },
         "rules": {"name": rules.name, "version": rules.version, "icd10cm": rules.icd10cm},
         "backcoder": __version__,
     }
@@ -76,7 +80,7 @@ def _code_entry(tabular: Tabular, reported: ReportedCode, position: int) -> dict
 def _title(tabular: Tabular, code: str) -> str:
     info = tabular.info(code)
     if info is None:
-        raise BackcoderError(f"{code} is not in the tabular index: run `backcoder rules build`")
+        raise BackcoderError(f"{code} is not an ICD-10-CM code: run `backcoder rules check`")
     return info.title
 
 

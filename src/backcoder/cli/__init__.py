@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -53,9 +54,7 @@ def main() -> None:
     try:
         status = command.main(prog_name="backcoder", standalone_mode=False)
     except UsageError as exc:
-        hint = f" (see backcoder {exc.ctx.info_name} --help)" if exc.ctx else ""
-        if exc.ctx and exc.ctx.parent is None:
-            hint = " (see backcoder --help)"
+        hint = f" (see {exc.ctx.command_path} --help)" if exc.ctx else ""
         print(f"backcoder: {exc.format_message()}{hint}", file=sys.stderr)
         sys.exit(ExitStatus.BAD_INPUT)
     except typer.Abort:
@@ -64,4 +63,15 @@ def main() -> None:
     except ClickException as exc:
         print(f"backcoder: {exc.format_message()}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    _flush_or_quiet()
     sys.exit(status if isinstance(status, int) else 0)
+
+
+def _flush_or_quiet() -> None:
+    """A reader that stopped early (`| head`) is not an error: no message, status 0."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(ExitStatus.OK)

@@ -39,6 +39,8 @@ def batch(
     from backcoder.loader import load_bundle
 
     env = environment()
+    if output is not None and file != STDIN and output.resolve() == Path(file).resolve():
+        raise BackcoderError(f"{output}: is the input too; write the results to another file")
     coder = BatchCoder(Coder(load_bundle(rules)))
     source = _open_input(file, env.stdin)
     sink = _open_output(output, env.stdout)
