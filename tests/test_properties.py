@@ -75,3 +75,28 @@ def test_any_batch_line_gives_exactly_one_json_line(raw: bytes) -> None:
     line, ok = BatchCoder(CODER).code_line(7, raw.replace(b"\n", b" "))
     parsed = json.loads(line)
     assert parsed["line"] == 7 and ("codes" in parsed) == ok and ("error" in parsed) != ok
+
+
+ids = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(valid_answer_sets, ids, ids)
+def test_the_id_fast_path_never_changes_a_result(
+    raw: dict[str, Any], first: str, second: str
+) -> None:
+    """Lines shaped `{"_id": ..., ...}` may skip parsing; their results are what full parsing
+    of the same record gives, whatever the ids."""
+    batch = BatchCoder(CODER)
+    fields = json.dumps(raw)[1:]
+    if fields == "}":
+        return
+    lines = [
+        b'{"_id": ' + json.dumps(first).encode() + b", " + fields.encode(),
+        b'{"_id": ' + json.dumps(second).encode() + b", " + fields.encode(),
+        json.dumps({**raw, "_id": second}).encode(),
+    ]
+    results = [json.loads(line) for line in batch.run(lines)]
+    assert [r["_id"] for r in results] == [first, second, second]
+    bodies = [{k: v for k, v in r.items() if k not in ("line", "_id")} for r in results]
+    assert bodies[0] == bodies[1] == bodies[2]
