@@ -9,6 +9,7 @@ from typing import IO, Annotated
 import typer
 
 from backcoder.cli.common import RulesOption, environment, exits_cleanly
+from backcoder.env import Environment
 from backcoder.errors import BackcoderError, ExitStatus
 from backcoder.loader import open_binary
 
@@ -46,10 +47,11 @@ def batch(
     sink = _open_output(output, env.stdout)
     try:
         lines = _with_progress(source, file, env) if file != STDIN and env.stderr_isatty else source
+        every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
         chunk: list[bytes] = []
         for line in coder.run(lines):
             chunk.append(line)
-            if len(chunk) == WRITE_EVERY:
+            if len(chunk) == every:
                 sink.write(b"\n".join(chunk) + b"\n")
                 chunk.clear()
         if chunk:
@@ -85,13 +87,10 @@ def _open_output(output: Path | None, stdout: IO[str]) -> IO[bytes]:
         raise BackcoderError(f"{output}: cannot be written ({exc.strerror})") from None
 
 
-def _with_progress(source: IO[bytes], file: str, env: object) -> Iterator[bytes]:
+def _with_progress(source: IO[bytes], file: str, env: Environment) -> Iterator[bytes]:
     """Lines of `source`, with a progress bar by bytes on standard error."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-    from backcoder.env import Environment
-
-    assert isinstance(env, Environment)
     total = Path(file).stat().st_size
     columns = (
         "[progress.description]{task.description}",
