@@ -12,12 +12,15 @@ from __future__ import annotations
 import difflib
 import re
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backcoder.errors import CodeLookupError
 from backcoder.loader import RuleBundle
 from backcoder.model import TEMPLATE_SECTIONS
 from backcoder.tabular import CodeInfo, OfficialTabular, ancestry, undotted
+
+if TYPE_CHECKING:
+    from backcoder.coding import Coder
 
 _CODE_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
 SUGGESTIONS = 3
@@ -41,6 +44,13 @@ class CodeBook:
 
     def __init__(self, bundle: RuleBundle) -> None:
         self.bundle = bundle
+
+    @cached_property
+    def coder(self) -> Coder:
+        """One coder for every path this book looks at (its engine plans the tree once)."""
+        from backcoder.coding import Coder
+
+        return Coder(self.bundle)
 
     @cached_property
     def official(self) -> OfficialTabular:
@@ -160,10 +170,8 @@ class CodeBook:
 
     def more_specific(self, path: dict[str, str]) -> list[dict[str, Any]]:
         from backcoder.answers import Source, parse_answers
-        from backcoder.coding import Coder
 
-        coder = Coder(self.bundle)
-        result = coder.code(parse_answers(self.bundle.rules, path, Source.flag))
+        result = self.coder.code(parse_answers(self.bundle.rules, path, Source.flag))
         return result["more_specific"]
 
     # ------------------------------------------------------------------ compare

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -379,19 +379,6 @@ def rules_json_schema() -> dict[str, Any]:
 
 # ---------------------------------------------------------------- code knowledge
 
-TEMPLATE_SECTIONS = (
-    "onset_duration",
-    "character",
-    "location_radiation",
-    "severity",
-    "aggravating_relieving",
-    "neurological",
-    "red_flags",
-    "differential",
-    "plan",
-)
-"""The sections of a provider's note, in the order a documentation template shows them."""
-
 TemplateSection = Literal[
     "onset_duration",
     "character",
@@ -403,6 +390,8 @@ TemplateSection = Literal[
     "differential",
     "plan",
 ]
+TEMPLATE_SECTIONS: tuple[str, ...] = get_args(TemplateSection)
+"""The sections of a provider's note, in the order a documentation template shows them."""
 
 
 @rule_class
