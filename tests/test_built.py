@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from backcoder.builder import build
 from backcoder.cli.rules import schema_text
-from backcoder.compiled import construct_knowledge, construct_rules
-from backcoder.loader import built_path, has_current_build, shipped_rules_path
-from backcoder.model import knowledge_adapter, validate_rules
-from backcoder.tabular import OfficialTabular
+from backcoder.files.bundle import built_path, has_current_build, shipped_rules_path
+from backcoder.icd.tabular import OfficialTabular
+from backcoder.language.compiled import construct_knowledge, construct_rules
+from backcoder.language.model import knowledge_adapter, validate_rules
+from backcoder.proof.build import build
 
 
 @pytest.fixture(scope="module")

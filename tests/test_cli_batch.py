@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from backcoder.batch import BatchCoder
-from backcoder.coding import Coder
-from backcoder.env import Environment
+from backcoder.cli.env import Environment
+from backcoder.coding.coder import Coder
+from backcoder.files.batch import BatchCoder
 
 GOOD = {
     "trauma": "no",

@@ -52,7 +52,7 @@ def test_the_terminal_result_names_codes_reasons_and_queries(cli: Any) -> None:
 def test_no_color_in_a_terminal_console(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from backcoder.env import Environment
+    from backcoder.cli.env import Environment
 
     env = Environment(io.StringIO(), io.StringIO(), io.StringIO(), True, True, True, no_color=True)
     env.console().print("[bold red]x[/]")

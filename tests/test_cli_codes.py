@@ -162,7 +162,7 @@ def test_code_with_template_and_checklist(cli: Any) -> None:
 
 
 def test_every_code_the_tree_reports_is_explained_fully(bundle: Any) -> None:
-    from backcoder.codebook import CodeBook
+    from backcoder.coding.codebook import CodeBook
 
     book = CodeBook(bundle)
     for code in bundle.derived.codes:

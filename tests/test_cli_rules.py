@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from backcoder.loader import built_path, shipped_rules_path
+from backcoder.files.bundle import built_path, shipped_rules_path
 
 TINY: dict[str, Any] = {
     "name": "tiny",

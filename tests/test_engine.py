@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from backcoder.answers import Answer, Source
-from backcoder.engine import Engine, Finished, Pending, in_reporting_order, with_seventh_character
+from backcoder.engine.answers import Answer, Source
+from backcoder.engine.walk import (
+    Engine,
+    Finished,
+    Pending,
+    in_reporting_order,
+    with_seventh_character,
+)
 from backcoder.errors import AnswerError
-from backcoder.loader import RuleBundle
+from backcoder.files.bundle import RuleBundle
 
 
 def answers(**given: str | list[str]) -> dict[str, Answer]:

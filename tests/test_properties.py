@@ -8,11 +8,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backcoder.answers import Source, parse_answers
-from backcoder.batch import BatchCoder
-from backcoder.coding import Coder
+from backcoder.coding.coder import Coder
+from backcoder.engine.answers import Source, parse_answers
 from backcoder.errors import BackcoderError
-from backcoder.loader import load_bundle
+from backcoder.files.batch import BatchCoder
+from backcoder.files.bundle import load_bundle
 from tests.vocabulary import MULTI_VALUED, PUBLIC_VOCABULARY
 
 CODER = Coder(load_bundle())

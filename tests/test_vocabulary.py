@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backcoder.loader import RuleBundle
+from backcoder.files.bundle import RuleBundle
 from tests.vocabulary import MULTI_VALUED, PUBLIC_VOCABULARY
 
 

@@ -9,9 +9,9 @@ from typing import IO, Annotated
 import typer
 
 from backcoder.cli.common import RulesOption, environment, exits_cleanly
-from backcoder.env import Environment
+from backcoder.cli.env import Environment
 from backcoder.errors import BackcoderError, ExitStatus
-from backcoder.loader import open_binary
+from backcoder.files.bundle import open_binary
 
 STDIN = "-"
 WRITE_EVERY = 64  # lines per write: few system calls, small buffers, output still streams
@@ -35,9 +35,9 @@ def batch(
     rules: RulesOption = None,
 ) -> None:
     """Code one JSON object of answers per line; one JSON result per line, in order."""
-    from backcoder.batch import BatchCoder
-    from backcoder.coding import Coder
-    from backcoder.loader import load_bundle
+    from backcoder.coding.coder import Coder
+    from backcoder.files.batch import BatchCoder
+    from backcoder.files.bundle import load_bundle
 
     env = environment()
     if output is not None and file != STDIN and output.resolve() == Path(file).resolve():

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
-from backcoder.coding import Coder
+from backcoder.coding.coder import Coder
 from backcoder.errors import AnswersFileError
-from backcoder.loader import load_bundle
+from backcoder.files.bundle import load_bundle
 
 AnswerOption = Annotated[
     list[str] | None,
@@ -62,7 +62,7 @@ def code(
     if no_input or not env.stdin_isatty:
         result = coder.code(answers)
     else:
-        from backcoder.walker import Walker
+        from backcoder.cli.walker import Walker
 
         result = Walker(coder, env).run(answers)
     if save is not None:
@@ -70,11 +70,11 @@ def code(
     if json_output:
         env.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     else:
-        from backcoder.render import show_result
+        from backcoder.cli.render import show_result
 
         show_result(env.console(), result)
     if template:
-        from backcoder.codebook import CodeBook
+        from backcoder.coding.codebook import CodeBook
 
         codes = [entry["code"] for entry in result["codes"]]
         fields = {step["question"]: _joined(step["answer"]) for step in result["path"]}

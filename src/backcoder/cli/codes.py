@@ -15,8 +15,8 @@ CodeArgument = Annotated[
 
 
 def _codebook(rules: Any) -> Any:
-    from backcoder.codebook import CodeBook
-    from backcoder.loader import load_bundle
+    from backcoder.coding.codebook import CodeBook
+    from backcoder.files.bundle import load_bundle
 
     return CodeBook(load_bundle(rules))
 
@@ -33,7 +33,7 @@ def _show(data: dict[str, Any], json_output: bool, render: Any) -> None:
 @exits_cleanly
 def explain(code: CodeArgument, json_output: JsonOption = False, rules: RulesOption = None) -> None:
     """What a code means, when to use it, how the tree reaches it, what the note must say."""
-    from backcoder.render import show_explanation
+    from backcoder.cli.render import show_explanation
 
     _show(_codebook(rules).explain(code), json_output, show_explanation)
 
@@ -45,8 +45,8 @@ def compare(
     rules: RulesOption = None,
 ) -> None:
     """Side by side: when to use each code, what separates them, the question that decides."""
+    from backcoder.cli.render import show_comparison
     from backcoder.errors import CodeLookupError
-    from backcoder.render import show_comparison
 
     if len(codes) < 2:
         raise CodeLookupError(

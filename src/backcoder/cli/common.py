@@ -11,7 +11,7 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 
 from backcoder.cli._click import get_current_context
-from backcoder.env import Environment
+from backcoder.cli.env import Environment
 from backcoder.errors import BackcoderError, ExitStatus
 
 P = ParamSpec("P")

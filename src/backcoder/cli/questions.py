@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
-from backcoder.loader import load_bundle
-from backcoder.model import RuleSet
+from backcoder.files.bundle import load_bundle
+from backcoder.language.model import RuleSet
 
 
 @exits_cleanly

@@ -10,7 +10,7 @@ import typer
 
 from backcoder.cli.common import environment, exits_cleanly
 from backcoder.errors import BackcoderError
-from backcoder.model import rules_json_schema
+from backcoder.language.model import rules_json_schema
 
 app = typer.Typer(help="Check and build rule files.", no_args_is_help=True)
 
@@ -30,9 +30,14 @@ class RulesNotSound(BackcoderError):
 @exits_cleanly
 def check(path: PathArgument = None) -> None:
     """Prove the rule file sound: references, cycles, reachability, codes, Excludes1."""
-    from backcoder.checker import check as check_rules
-    from backcoder.loader import has_current_build, parse_knowledge, parse_rules, shipped_rules_path
-    from backcoder.tabular import OfficialTabular
+    from backcoder.files.bundle import (
+        has_current_build,
+        parse_knowledge,
+        parse_rules,
+        shipped_rules_path,
+    )
+    from backcoder.icd.tabular import OfficialTabular
+    from backcoder.proof.check import check as check_rules
 
     env = environment()
     path = path or shipped_rules_path()
@@ -53,8 +58,8 @@ def check(path: PathArgument = None) -> None:
 @exits_cleanly
 def build(path: PathArgument = None) -> None:
     """Check the rule file, then write NAME.built.json beside it for fast start-up."""
-    from backcoder.builder import build as build_rules
-    from backcoder.loader import built_path, shipped_rules_path
+    from backcoder.files.bundle import built_path, shipped_rules_path
+    from backcoder.proof.build import build as build_rules
 
     env = environment()
     path = path or shipped_rules_path()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backcoder.model import (
+from backcoder.language.model import (
     AllowedPair,
     AskNode,
     Choice,

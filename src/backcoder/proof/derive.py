@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from backcoder.checker import Problem, explore, routing_questions
-from backcoder.engine import Engine
-from backcoder.model import NOT_DOCUMENTED, AskNode, EachNode, RuleSet
+from backcoder.engine.walk import Engine
+from backcoder.language.model import NOT_DOCUMENTED, AskNode, EachNode, RuleSet
+from backcoder.proof.check import Problem, explore, routing_questions
 
 PATHS_PER_CODE = 3
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from backcoder import __version__
-from backcoder.answers import Answer, Answers, Source
-from backcoder.engine import Engine, Finished, Pending, ReportedCode, in_reporting_order
+from backcoder.engine.answers import Answer, Answers, Source
+from backcoder.engine.walk import Engine, Finished, Pending, ReportedCode, in_reporting_order
 from backcoder.errors import BackcoderError
-from backcoder.model import NOT_DOCUMENTED, Citation, Knowledge, RuleSet
-from backcoder.tabular import Tabular
+from backcoder.icd.tabular import Tabular
+from backcoder.language.model import NOT_DOCUMENTED, Citation, Knowledge, RuleSet
 
 FIRST_LISTED = "first-listed"
 ADDITIONAL = "additional"

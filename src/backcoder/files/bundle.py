@@ -19,10 +19,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from backcoder.compiled import construct_knowledge, construct_rules
-from backcoder.derive import Derived, derive
 from backcoder.errors import AnswersFileError, RuleFileError
-from backcoder.model import (
+from backcoder.icd.tabular import ICD10CM_RELEASE, CodeIndex, OfficialTabular, Tabular
+from backcoder.language.compiled import construct_knowledge, construct_rules
+from backcoder.language.model import (
     NODE_CLASS_NAMES,
     NODE_CLASSES,
     Knowledge,
@@ -32,7 +32,7 @@ from backcoder.model import (
     node_kind,
     validate_rules,
 )
-from backcoder.tabular import ICD10CM_RELEASE, CodeIndex, OfficialTabular, Tabular
+from backcoder.proof.derive import Derived, derive
 
 SHIPPED_RULES = "back_pain.yaml"
 BUILT_SUFFIX = ".built.json"
@@ -61,8 +61,8 @@ class RuleBundle:
 
 def shipped_rules_path() -> Path:
     """The rule file backcoder ships: inside the installed package, or rules/ in a checkout."""
-    here = Path(__file__).resolve().parent
-    for folder in (here / "rules", here.parent.parent / "rules"):
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "rules", package.parents[1] / "rules"):
         if (folder / SHIPPED_RULES).is_file():
             return folder / SHIPPED_RULES
     raise RuleFileError(f"the shipped rule file {SHIPPED_RULES} is missing from the installation")
@@ -115,7 +115,7 @@ def refuse_unrunnable(path: Path, rules: RuleSet) -> None:
     """A rule file with a dangling reference or a cycle cannot be walked: say so, once.
 
     (Built rule files passed the whole of `rules check` when they were built.)"""
-    from backcoder.checker import runnability_problems
+    from backcoder.proof.check import runnability_problems
 
     problems = runnability_problems(rules)
     if problems:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from backcoder.errors import AnswerError
-from backcoder.model import Question, RuleSet
+from backcoder.language.model import Question, RuleSet
 
 
 class Source(StrEnum):

@@ -13,9 +13,9 @@ import copy
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from backcoder.answers import Answer, Answers, Source
+from backcoder.engine.answers import Answer, Answers, Source
 from backcoder.errors import AnswerError, RuleFileError
-from backcoder.model import (
+from backcoder.language.model import (
     CODED,
     AskNode,
     CodeSpec,

@@ -15,10 +15,11 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from backcoder.answers import Answer, Source
-from backcoder.engine import Engine, Finished, PathStep, Pending, RuleDefect, Walk
+from backcoder.engine.answers import Answer, Source
+from backcoder.engine.walk import Engine, Finished, PathStep, Pending, RuleDefect, Walk
 from backcoder.errors import AnswerError
-from backcoder.model import (
+from backcoder.icd.tabular import Tabular, excludes1_conflict
+from backcoder.language.model import (
     CODED,
     AskNode,
     Citation,
@@ -33,7 +34,6 @@ from backcoder.model import (
     TablePart,
     matching_values,
 )
-from backcoder.tabular import Tabular, excludes1_conflict
 
 PAYMENT_WORDS = ("payment", "reimburse", "billing", "paid", "revenue", "DRG")
 

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backcoder.answers import Answer, Source, check_combination
-from backcoder.coding import Coder
-from backcoder.engine import Finished, Pending
-from backcoder.env import Environment
+from backcoder.cli.env import Environment
+from backcoder.coding.coder import Coder
+from backcoder.engine.answers import Answer, Source, check_combination
+from backcoder.engine.walk import Finished, Pending
 from backcoder.errors import AnswerError, EndOfInput
-from backcoder.model import Question
+from backcoder.language.model import Question
 
 BACK = "b"
 HELP = "?"

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as quoted  # type: ignore[attr-defined]
 from typing import Any
 
-from backcoder.answers import Answer, Source, parse_answer
-from backcoder.coding import Coder
+from backcoder.coding.coder import Coder
+from backcoder.engine.answers import Answer, Source, parse_answer
 from backcoder.errors import AnswerError, BackcoderError
 
 CACHE_SIZE = 16384

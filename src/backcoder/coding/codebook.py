@@ -15,12 +15,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from backcoder.errors import CodeLookupError
-from backcoder.loader import RuleBundle
-from backcoder.model import TEMPLATE_SECTIONS
-from backcoder.tabular import CodeInfo, OfficialTabular, ancestry, undotted
+from backcoder.files.bundle import RuleBundle
+from backcoder.icd.tabular import CodeInfo, OfficialTabular, ancestry, undotted
+from backcoder.language.model import TEMPLATE_SECTIONS
 
 if TYPE_CHECKING:
-    from backcoder.coding import Coder
+    from backcoder.coding.coder import Coder
 
 _CODE_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
 SUGGESTIONS = 3
@@ -48,7 +48,7 @@ class CodeBook:
     @cached_property
     def coder(self) -> Coder:
         """One coder for every path this book looks at (its engine plans the tree once)."""
-        from backcoder.coding import Coder
+        from backcoder.coding.coder import Coder
 
         return Coder(self.bundle)
 
@@ -169,7 +169,7 @@ class CodeBook:
         return words
 
     def more_specific(self, path: dict[str, str]) -> list[dict[str, Any]]:
-        from backcoder.answers import Source, parse_answers
+        from backcoder.engine.answers import Source, parse_answers
 
         result = self.coder.code(parse_answers(self.bundle.rules, path, Source.flag))
         return result["more_specific"]

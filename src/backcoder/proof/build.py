@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from backcoder.checker import Problem, check
-from backcoder.derive import derive
-from backcoder.loader import built_document, parse_knowledge, parse_rules
-from backcoder.model import Knowledge, OutcomeNode, RuleSet
-from backcoder.tabular import OfficialTabular, extract
+from backcoder.files.bundle import built_document, parse_knowledge, parse_rules
+from backcoder.icd.tabular import OfficialTabular, extract
+from backcoder.language.model import Knowledge, OutcomeNode, RuleSet
+from backcoder.proof.check import Problem, check
+from backcoder.proof.derive import derive
 
 
 def build(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:

@@ -9,11 +9,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from backcoder.answers import Answer, Source, choices_text, parse_answers, parse_assignment
-from backcoder.engine import Engine, Finished, Pending
+from backcoder.coding.result import build_result
+from backcoder.engine.answers import Answer, Source, choices_text, parse_answers, parse_assignment
+from backcoder.engine.walk import Engine, Finished, Pending
 from backcoder.errors import MissingAnswer
-from backcoder.loader import RuleBundle, load_answers_file
-from backcoder.result import build_result
+from backcoder.files.bundle import RuleBundle, load_answers_file
 
 
 class Coder:
