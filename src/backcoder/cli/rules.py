@@ -96,10 +96,22 @@ def built_form(path: Path) -> tuple[dict[str, Any] | None, list[Defect]]:
 
 @app.command("schema")
 @exits_cleanly
-def schema() -> None:
-    """Print the JSON Schema of rule files (the committed copy is rules/rule-file.schema.json)."""
-    environment().stdout.write(schema_text())
+def schema(
+    result: Annotated[
+        bool,
+        typer.Option("--result", help="The schema of a coding result instead of a rule file."),
+    ] = False,
+) -> None:
+    """Print the JSON Schema of rule files (committed as rules/rule-file.schema.json), or with
+    --result of a result (committed as docs/result.schema.json)."""
+    environment().stdout.write(result_schema_text() if result else schema_text())
 
 
 def schema_text() -> str:
     return json.dumps(rules_json_schema(), indent=2) + "\n"
+
+
+def result_schema_text() -> str:
+    from backcoder.files.json_writer import result_schema
+
+    return json.dumps(result_schema(), indent=2) + "\n"

