@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from backcoder.cli import app
+from backcoder.coding.bundle import RuleBundle
 from backcoder.coding.coder import Coder
-from backcoder.files.bundle import RuleBundle, load_bundle
+from backcoder.files.bundle import load_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"

@@ -6,12 +6,13 @@ import json
 
 import pytest
 
+from backcoder.cli.rules import built_form as build
 from backcoder.cli.rules import schema_text
 from backcoder.files.bundle import built_path, has_current_build, shipped_rules_path
 from backcoder.icd.tabular import OfficialTabular
 from backcoder.language.compiled import construct_knowledge, construct_rules
-from backcoder.language.model import knowledge_adapter, validate_rules
-from backcoder.proof.build import build
+from backcoder.language.knowledge import knowledge_adapter
+from backcoder.language.model import validate_rules
 
 
 @pytest.fixture(scope="module")

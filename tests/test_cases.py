@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from backcoder.files.bundle import load_answers_file
+from backcoder.files.reading import load_answers_file
 from tests.conftest import CASES, flags
 
 TABLES = ["clinical_cases.yaml", "tree_decisions.yaml"]
@@ -22,7 +22,7 @@ TABLES = ["clinical_cases.yaml", "tree_decisions.yaml"]
 def _load_cases() -> list[dict[str, Any]]:
     import yaml
 
-    from backcoder.files.bundle import _text_yes_no_loader
+    from backcoder.files.reading import _text_yes_no_loader
 
     cases = []
     for table in TABLES:

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from backcoder.coding.bundle import RuleBundle
+from backcoder.coding.sequencing import in_reporting_order
 from backcoder.engine.answers import Answer, Source
-from backcoder.engine.walk import (
-    Engine,
-    Finished,
-    Pending,
-    in_reporting_order,
-    with_seventh_character,
-)
+from backcoder.engine.walk import Engine, Finished, Pending
 from backcoder.errors import AnswerError
-from backcoder.files.bundle import RuleBundle
+from backcoder.icd.codes import with_seventh_character
 
 
 def answers(**given: str | list[str]) -> dict[str, Answer]:
@@ -93,7 +89,7 @@ def test_pain_management_puts_the_pain_code_first(bundle: RuleBundle) -> None:
     outcome = Engine(bundle.rules).run(given, use_defaults=True)
     assert isinstance(outcome, Finished)
     assert [code.code for code in outcome.walk.codes] == ["M54.50", "G89.29"]
-    assert [code.code for code in in_reporting_order(outcome.walk)] == ["G89.29", "M54.50"]
+    assert [code.code for code in in_reporting_order(outcome.walk.codes)] == ["G89.29", "M54.50"]
 
 
 def test_a_value_the_tree_restricts_here_is_refused(bundle: RuleBundle) -> None:

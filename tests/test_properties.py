@@ -13,6 +13,7 @@ from backcoder.engine.answers import Source, parse_answers
 from backcoder.errors import BackcoderError
 from backcoder.files.batch import BatchCoder
 from backcoder.files.bundle import load_bundle
+from backcoder.files.json_writer import result_json
 from tests.vocabulary import MULTI_VALUED, PUBLIC_VOCABULARY
 
 CODER = Coder(load_bundle())
@@ -44,7 +45,7 @@ noise = st.dictionaries(
 
 def _check(raw: dict[str, Any]) -> None:
     try:
-        result = CODER.code(parse_answers(CODER.rules, raw, Source.batch))
+        result = result_json(CODER.code(parse_answers(CODER.rules, raw, Source.batch)))
     except BackcoderError as error:
         assert str(error) and "\n" not in str(error)
         return

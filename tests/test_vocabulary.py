@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backcoder.files.bundle import RuleBundle
+from backcoder.coding.bundle import RuleBundle
 from tests.vocabulary import MULTI_VALUED, PUBLIC_VOCABULARY
 
 

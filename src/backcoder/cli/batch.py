@@ -11,7 +11,7 @@ import typer
 from backcoder.cli.common import RulesOption, environment, exits_cleanly
 from backcoder.cli.env import Environment
 from backcoder.errors import BackcoderError, ExitStatus
-from backcoder.files.bundle import open_binary
+from backcoder.files.reading import open_binary
 
 STDIN = "-"
 WRITE_EVERY = 64  # lines per write: few system calls, small buffers, output still streams

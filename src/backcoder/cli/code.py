@@ -12,6 +12,8 @@ from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cle
 from backcoder.coding.coder import Coder
 from backcoder.errors import AnswersFileError
 from backcoder.files.bundle import load_bundle
+from backcoder.files.json_writer import answers_json, result_text
+from backcoder.files.reading import load_answers_file
 
 AnswerOption = Annotated[
     list[str] | None,
@@ -58,7 +60,8 @@ def code(
     """Code one record: answers from flags or a file, the rest asked at the prompt."""
     env = environment()
     coder = Coder(load_bundle(rules))
-    answers = coder.gather(answer or [], answers_file)
+    file_answers = load_answers_file(answers_file) if answers_file is not None else None
+    answers = coder.layers(answer or [], file_answers).merged()
     if no_input or not env.stdin_isatty:
         result = coder.code(answers)
     else:
@@ -66,9 +69,9 @@ def code(
 
         result = Walker(coder, env).run(answers)
     if save is not None:
-        write_answers(save, result["answers"])
+        write_answers(save, answers_json(result.answers))
     if json_output:
-        env.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        env.stdout.write(result_text(result))
     else:
         from backcoder.cli.render import show_result
 
@@ -76,14 +79,9 @@ def code(
     if template:
         from backcoder.coding.codebook import CodeBook
 
-        codes = [entry["code"] for entry in result["codes"]]
-        fields = {step["question"]: _joined(step["answer"]) for step in result["path"]}
-        text = CodeBook(coder.bundle).render_template(codes, fields)
+        fields = {step.question: ",".join(step.answer.values) for step in result.path}
+        text = CodeBook(coder.bundle).render_template(result.code_list, fields)
         (env.stderr if json_output else env.stdout).write("\n" + text)
-
-
-def _joined(answer: str | list[str]) -> str:
-    return ",".join(answer) if isinstance(answer, list) else answer
 
 
 def write_answers(path: Path, answers: dict[str, Any]) -> None:

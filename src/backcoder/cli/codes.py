@@ -21,11 +21,11 @@ def _codebook(rules: Any) -> Any:
     return CodeBook(load_bundle(rules))
 
 
-def _show(data: dict[str, Any], json_output: bool, render: Any) -> None:
+def _show(data: dict[str, Any], json_output: bool, render: Any, writer: Any) -> None:
     """JSON on standard output for scripts, or the rendering for people."""
     env = environment()
     if json_output:
-        env.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        env.stdout.write(json.dumps(writer(data), indent=2, ensure_ascii=False) + "\n")
     else:
         render(env.console(), data)
 
@@ -34,8 +34,9 @@ def _show(data: dict[str, Any], json_output: bool, render: Any) -> None:
 def explain(code: CodeArgument, json_output: JsonOption = False, rules: RulesOption = None) -> None:
     """What a code means, when to use it, how the tree reaches it, what the note must say."""
     from backcoder.cli.render import show_explanation
+    from backcoder.files.json_writer import explanation_json
 
-    _show(_codebook(rules).explain(code), json_output, show_explanation)
+    _show(_codebook(rules).explain(code), json_output, show_explanation, explanation_json)
 
 
 @exits_cleanly
@@ -52,7 +53,9 @@ def compare(
         raise CodeLookupError(
             "compare takes two or more codes (e.g. backcoder compare M54.9 M54.50)"
         )
-    _show(_codebook(rules).compare(codes), json_output, show_comparison)
+    from backcoder.files.json_writer import comparison_json
+
+    _show(_codebook(rules).compare(codes), json_output, show_comparison, comparison_json)
 
 
 @exits_cleanly

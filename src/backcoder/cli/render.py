@@ -2,90 +2,105 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from backcoder.coding.result import (
+    ChecklistItem,
+    CodeLine,
+    Hint,
+    PathEntry,
+    ProblemResult,
+    Query,
+    Reason,
+)
 
-def show_result(console: Console, result: dict[str, Any]) -> None:
-    for warning in result["warnings"]:
+
+def show_result(console: Console, result: ProblemResult) -> None:
+    for warning in result.warnings:
         console.print(f"[bold red]! {warning}[/]")
-    _codes(console, result["codes"])
-    _rationale(console, result["rationale"])
-    _path(console, result["path"])
-    _queries(console, result["queries"])
-    _checklist(console, result["checklist"])
-    _more_specific(console, result["more_specific"])
-    if result["unused"]:
-        unused = ", ".join(f"{key}={_text(value)}" for key, value in result["unused"].items())
+    _codes(console, result.codes)
+    _rationale(console, result.rationale)
+    _path(console, result.path)
+    _queries(console, result.queries)
+    _checklist(console, result.checklist)
+    _more_specific(console, result.more_specific)
+    if result.unused:
+        unused = ", ".join(f"{key}={','.join(a.values)}" for key, a in result.unused.items())
         console.print(f"\n[dim]Not needed by this path (unused): {unused}[/]")
-    rules = result["rules"]
+    rules = result.rules
     console.print(
-        f"\n[dim]Rules {rules['name']} {rules['version']}, "
-        f"checked against ICD-10-CM {rules['icd10cm']}.[/]"
+        f"\n[dim]Rules {rules.name} {rules.version}, checked against ICD-10-CM {rules.icd10cm}.[/]"
     )
 
 
 def _text(value: Any) -> str:
-    return ",".join(value) if isinstance(value, list) else str(value)
+    return ",".join(value) if isinstance(value, list | tuple) else str(value)
 
 
-def _codes(console: Console, codes: list[dict[str, Any]]) -> None:
+def _codes(console: Console, codes: Sequence[CodeLine]) -> None:
     table = Table(title="Codes, in reporting order", title_justify="left", show_edge=False)
     table.add_column("#", justify="right")
     table.add_column("Code", style="bold")
     table.add_column("Official title")
     table.add_column("Role")
-    for number, code in enumerate(codes, start=1):
-        table.add_row(str(number), code["code"], code["description"], code["role"])
+    for number, line in enumerate(codes, start=1):
+        table.add_row(str(number), line.code, line.description, line.role.value)
     console.print()
     console.print(table)
 
 
-def _rationale(console: Console, rationale: list[dict[str, Any]]) -> None:
+def _rationale(console: Console, rationale: Sequence[Reason]) -> None:
     console.print("\n[bold]Why[/]")
     for entry in rationale:
-        label = entry["code"] or "note"
-        console.print(f"  [bold]{label}[/]: {entry['reason']}")
-        for source in entry["sources"]:
+        console.print(f"  [bold]{entry.code or 'note'}[/]: {entry.reason}")
+        for source in entry.sources:
             console.print(f"    [dim]source: {source}[/]")
 
 
-def _path(console: Console, path: list[dict[str, Any]]) -> None:
+def _path(console: Console, path: Sequence[PathEntry]) -> None:
     console.print("\n[bold]Path[/]")
     for step in path:
-        console.print(f"  {step['question']} = {_text(step['answer'])}  [dim]({step['source']})[/]")
+        answer = step.answer
+        over = answer.overrides
+        instead = f", over {_text(over.values)} ({over.source.value})" if over else ""
+        console.print(
+            f"  {step.question} = {_text(answer.values)}  [dim]({answer.source.value}{instead})[/]"
+        )
 
 
-def _queries(console: Console, queries: list[dict[str, Any]]) -> None:
+def _queries(console: Console, queries: Sequence[Query]) -> None:
     if not queries:
         return
     console.print("\n[bold]Physician queries[/]")
     for query in queries:
-        console.print(f"  [bold]{query['question']}[/]: {query['query']}")
-        if query["indicators"]:
-            console.print(f"    Documented: {'; '.join(query['indicators'])}")
-        console.print(f"    Options: {' / '.join(query['options'])}")
+        console.print(f"  [bold]{query.question}[/]: {query.query}")
+        if query.indicators:
+            console.print(f"    Documented: {'; '.join(query.indicators)}")
+        console.print(f"    Options: {' / '.join(query.options)}")
 
 
-def _checklist(console: Console, checklist: list[dict[str, Any]]) -> None:
+def _checklist(console: Console, checklist: Sequence[ChecklistItem]) -> None:
     if not checklist:
         return
     console.print("\n[bold]Documentation checklist[/]")
     for item in checklist:
-        console.print(f"  [ ] {item['document']}  [dim]({item['question']})[/]")
+        console.print(f"  [ ] {item.document}  [dim]({item.question})[/]")
 
 
-def _more_specific(console: Console, hints: list[dict[str, Any]]) -> None:
+def _more_specific(console: Console, hints: Sequence[Hint]) -> None:
     if not hints:
         return
     console.print("\n[bold]More specific codes this record could support[/]")
     for hint in hints:
-        reach = "; ".join(
-            f"{value} -> {_text(codes)}" for value, codes in hint["would_reach"].items()
-        )
-        console.print(f"  documenting {hint['question']}: {reach}")
+        console.print(f"  documenting {hint.question}: {reach_text(hint)}")
+
+
+def reach_text(hint: Hint) -> str:
+    return "; ".join(f"{value} -> {_text(codes)}" for value, codes in hint.would_reach.items())
 
 
 # ---------------------------------------------------------------- explain, compare
@@ -134,10 +149,7 @@ def _explained_paths(console: Console, explained: dict[str, Any]) -> None:
     for path in explained["paths"]:
         console.print(f"  backcoder code --no-input {path}")
     for hint in explained["more_specific"]:
-        reach = "; ".join(
-            f"{value} -> {_text(codes)}" for value, codes in hint["would_reach"].items()
-        )
-        console.print(f"  more specific by documenting {hint['question']}: {reach}")
+        console.print(f"  more specific by documenting {hint.question}: {reach_text(hint)}")
 
 
 def show_comparison(console: Console, compared: dict[str, Any]) -> None:

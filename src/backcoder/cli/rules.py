@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from backcoder.cli.common import environment, exits_cleanly
 from backcoder.errors import BackcoderError
 from backcoder.language.model import rules_json_schema
+
+if TYPE_CHECKING:
+    from backcoder.language.graph import Defect
 
 app = typer.Typer(help="Check and build rule files.", no_args_is_help=True)
 
@@ -59,11 +62,10 @@ def check(path: PathArgument = None) -> None:
 def build(path: PathArgument = None) -> None:
     """Check the rule file, then write NAME.built.json beside it for fast start-up."""
     from backcoder.files.bundle import built_path, shipped_rules_path
-    from backcoder.proof.build import build as build_rules
 
     env = environment()
     path = path or shipped_rules_path()
-    document, problems = build_rules(path)
+    document, problems = built_form(path)
     for problem in problems:
         print(problem.line(str(path)), file=env.stderr)
     if document is None:
@@ -77,12 +79,39 @@ def build(path: PathArgument = None) -> None:
     print(f"{target}: {count} codes, {len(document['codes'])} tabular entries", file=env.stdout)
 
 
+def built_form(path: Path) -> tuple[dict[str, Any] | None, list[Defect]]:
+    """The built form of a sound rule file, or the defects that make it unsound: one
+    function for the command and the test that keeps the committed built form honest."""
+    from backcoder.files.bundle import built_document, parse_knowledge, parse_rules
+    from backcoder.icd.tabular import OfficialTabular
+    from backcoder.proof.build import prove
+
+    rules, knowledge, tabular = parse_rules(path), parse_knowledge(path), OfficialTabular()
+    proven, defects = prove(rules, tabular, knowledge)
+    if proven is None:
+        return None, defects
+    document = built_document(path, rules, proven.codes, proven.derived, knowledge, tabular.release)
+    return document, []
+
+
 @app.command("schema")
 @exits_cleanly
-def schema() -> None:
-    """Print the JSON Schema of rule files (the committed copy is rules/rule-file.schema.json)."""
-    environment().stdout.write(schema_text())
+def schema(
+    result: Annotated[
+        bool,
+        typer.Option("--result", help="The schema of a coding result instead of a rule file."),
+    ] = False,
+) -> None:
+    """Print the JSON Schema of rule files (committed as rules/rule-file.schema.json), or with
+    --result of a result (committed as docs/result.schema.json)."""
+    environment().stdout.write(result_schema_text() if result else schema_text())
 
 
 def schema_text() -> str:
     return json.dumps(rules_json_schema(), indent=2) + "\n"
+
+
+def result_schema_text() -> str:
+    from backcoder.files.json_writer import result_schema
+
+    return json.dumps(result_schema(), indent=2) + "\n"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from backcoder.cli.env import Environment
 from backcoder.coding.coder import Coder
+from backcoder.coding.result import ProblemResult
 from backcoder.engine.answers import Answer, Source, check_combination
 from backcoder.engine.walk import Finished, Pending
 from backcoder.errors import AnswerError, EndOfInput
@@ -76,7 +76,7 @@ class Walker:
         self.env = env
         self.console = env.console(stderr=True)
 
-    def run(self, given: Mapping[str, Answer]) -> dict[str, Any]:
+    def run(self, given: Mapping[str, Answer]) -> ProblemResult:
         answers = dict(given)
         prompted: list[str] = []
         while True:

@@ -14,29 +14,17 @@ import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from backcoder.coding.bundle import RuleBundle
 from backcoder.errors import CodeLookupError
-from backcoder.files.bundle import RuleBundle
-from backcoder.icd.tabular import CodeInfo, OfficialTabular, ancestry, undotted
-from backcoder.language.model import TEMPLATE_SECTIONS
+from backcoder.icd.codes import needs_seventh_character, normalize
+from backcoder.icd.tabular import CodeInfo, OfficialTabular, ancestry, release_label, undotted
+from backcoder.language.knowledge import TEMPLATE_SECTIONS
 
 if TYPE_CHECKING:
     from backcoder.coding.coder import Coder
+    from backcoder.coding.result import Hint
 
-_CODE_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
 SUGGESTIONS = 3
-
-
-def normalize(text: str) -> str:
-    """`m5450` and ` M54.50 ` are M54.50: upper case, the dot after the category."""
-    typed = text.strip().upper()
-    bare = typed.replace(".", "")
-    misplaced_dot = typed.count(".") > 1 or ("." in typed and typed.index(".") != 3)
-    if misplaced_dot or not _CODE_SHAPE.match(bare):
-        raise CodeLookupError(
-            f"{text.strip()!r} is not shaped like an ICD-10-CM code (a letter, two characters, "
-            "then up to four more: M54.50, S39.012A)"
-        )
-    return bare if len(bare) == 3 else f"{bare[:3]}.{bare[3:]}"
 
 
 class CodeBook:
@@ -66,8 +54,9 @@ class CodeBook:
         if info is None:
             near = self.closest(code)
             hint = f": did you mean {', '.join(near)}?" if near else ""
-            raise CodeLookupError(f"{code} does not exist in ICD-10-CM (April 1, 2026){hint}")
-        if _needs_seventh_character(info):
+            release = release_label(self.bundle.rules.icd10cm)
+            raise CodeLookupError(f"{code} does not exist in ICD-10-CM ({release}){hint}")
+        if needs_seventh_character(info):
             raise CodeLookupError(
                 f"{code} is not complete: it needs a 7th character ({', '.join(info.children)})"
             )
@@ -168,11 +157,14 @@ class CodeBook:
                     words.update(_words(choices[part].label))
         return words
 
-    def more_specific(self, path: dict[str, str]) -> list[dict[str, Any]]:
+    def more_specific(self, path: dict[str, str]) -> tuple[Hint, ...]:
+        """The hints of the path's walk, without building a whole result for them."""
+        from backcoder.coding.advice import more_specific
         from backcoder.engine.answers import Source, parse_answers
 
-        result = self.coder.code(parse_answers(self.bundle.rules, path, Source.flag))
-        return result["more_specific"]
+        coder = self.coder
+        finished = coder.finish(parse_answers(coder.rules, path, Source.flag), missing_hint="")
+        return more_specific(coder.engine, finished.walk.path)
 
     # ------------------------------------------------------------------ compare
 
@@ -254,15 +246,6 @@ class CodeBook:
                 lines += ["", f"TO SUPPORT {code}"]
                 lines += [f"  - {item}" for item in entry["documentation"]]
         return "\n".join(lines) + "\n"
-
-
-def _needs_seventh_character(info: CodeInfo) -> bool:
-    """S39.012 and S12.9: their only children add the 7th character (S39.012A ...)."""
-    return (
-        not info.billable
-        and bool(info.children)
-        and all(len(undotted(child)) == 7 for child in info.children)
-    )
 
 
 def _answer_label(question: Any, value: str) -> str:

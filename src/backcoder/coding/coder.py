@@ -1,41 +1,54 @@
-"""Coding one record: answers from flags and files merged, the walk run, the result built.
+"""Coding one problem: the walk run over merged answers, and its typed result built.
 
-Shared by `code` and `batch`, so both give the same result and the same messages.
+Shared by `code`, the walker and `batch`, so all give the same result and the same messages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-from backcoder.coding.result import build_result
-from backcoder.engine.answers import Answer, Source, choices_text, parse_answers, parse_assignment
-from backcoder.engine.walk import Engine, Finished, Pending
-from backcoder.errors import MissingAnswer
-from backcoder.files.bundle import RuleBundle, load_answers_file
+from backcoder import __version__
+from backcoder.coding import advice
+from backcoder.coding.bundle import RuleBundle
+from backcoder.coding.result import CodeLine, PathEntry, ProblemResult, Reason, Role, RulesRef
+from backcoder.coding.sequencing import in_reporting_order
+from backcoder.engine.answers import (
+    Answer,
+    AnswerLayers,
+    Source,
+    choices_text,
+    parse_answers,
+    parse_assignment,
+)
+from backcoder.engine.walk import Engine, Finished, Pending, ReportedCode
+from backcoder.errors import BackcoderError, MissingAnswer
 
 
 class Coder:
-    """A rule bundle ready to code records: the engine and tabular built once."""
+    """A rule bundle ready to code records: the engine planned once."""
 
     def __init__(self, bundle: RuleBundle) -> None:
         self.bundle = bundle
         self.rules = bundle.rules
         self.engine = Engine(bundle.rules)
 
-    def gather(self, flags: Iterable[str], answers_file: Path | None) -> dict[str, Answer]:
-        """Answers from a file, then from `-a` flags, which win."""
-        answers: dict[str, Answer] = {}
-        if answers_file is not None:
-            answers.update(parse_answers(self.rules, load_answers_file(answers_file), Source.file))
+    def layers(
+        self, flags: Iterable[str], file_answers: Mapping[str, Any] | None = None
+    ) -> AnswerLayers:
+        """Answers from a file and from `-a` flags, each validated into its own layer."""
+        layers = AnswerLayers()
+        if file_answers is not None:
+            layers = layers.with_layer(Source.file, self.parse(file_answers, Source.file))
         flagged = dict(parse_assignment(flag) for flag in flags)
-        answers.update(parse_answers(self.rules, flagged, Source.flag))
-        return answers
+        return layers.with_layer(Source.flag, self.parse(flagged, Source.flag))
+
+    def parse(self, raw: Mapping[str, Any], source: Source) -> dict[str, Answer]:
+        return parse_answers(self.rules, raw, source)
 
     def code(
         self, answers: Mapping[str, Answer], *, missing_hint: str = "pass -a {question}=VALUE"
-    ) -> dict[str, Any]:
+    ) -> ProblemResult:
         """The result for an answer set (defaults fill the rest), or MissingAnswer."""
         return self.result(answers, self.finish(answers, missing_hint=missing_hint))
 
@@ -46,10 +59,60 @@ class Coder:
             raise self.missing(outcome, missing_hint)
         return outcome
 
-    def result(self, answers: Mapping[str, Answer], finished: Finished) -> dict[str, Any]:
-        return build_result(
-            self.engine, self.bundle.tabular, answers, finished, self.bundle.knowledge
+    def result(self, answers: Mapping[str, Answer], finished: Finished) -> ProblemResult:
+        rules, walk = self.rules, finished.walk
+        ordered = in_reporting_order(walk.codes)
+        asked = {step.question for step in walk.path}
+        return ProblemResult(
+            codes=tuple(self._code_line(reported, n) for n, reported in enumerate(ordered)),
+            path=tuple(PathEntry(step.question, step.answer) for step in walk.path),
+            rationale=self._rationale(ordered, finished),
+            queries=advice.physician_queries(rules, walk.path),
+            checklist=advice.documentation_checklist(rules, self.bundle.knowledge, walk.path),
+            more_specific=advice.more_specific(self.engine, walk.path),
+            warnings=advice.red_flag_warnings(rules, walk.path),
+            unused={key: answer for key, answer in answers.items() if key not in asked},
+            answers={
+                step.question: step.answer
+                for step in walk.path
+                if step.answer.source is not Source.default
+            },
+            rules=RulesRef(rules.name, rules.version, rules.icd10cm),
+            backcoder=__version__,
         )
+
+    def _code_line(self, reported: ReportedCode, position: int) -> CodeLine:
+        """A code as the result lists it; a code that follows a condition coded outside the
+        tree (G89.3 after the neoplasm) is additional even when it is the only code here."""
+        first = position == 0 and not reported.spec.follows
+        return CodeLine(
+            code=reported.code,
+            description=self.title(reported.code),
+            role=Role.first_listed if first else Role.additional,
+            kind=reported.spec.kind,
+            follows=reported.spec.follows,
+        )
+
+    def _rationale(self, ordered: list[ReportedCode], finished: Finished) -> tuple[Reason, ...]:
+        cite = self.cite
+        reasons = [
+            Reason(reported.code, reported.spec.why, tuple(cite(c) for c in reported.spec.cite))
+            for reported in ordered
+        ]
+        reasons += [
+            Reason(None, note.text, tuple(cite(c) for c in note.cite))
+            for _, note in finished.walk.notes
+        ]
+        return tuple(reasons)
+
+    def cite(self, citation: Any) -> str:
+        return advice.cite_text(self.bundle.tabular, citation, self.rules.icd10cm)
+
+    def title(self, code: str) -> str:
+        info = self.bundle.tabular.info(code)
+        if info is None:
+            raise BackcoderError(f"{code} is not an ICD-10-CM code: run `backcoder rules check`")
+        return info.title
 
     def missing(self, pending: Pending, hint: str) -> MissingAnswer:
         question = self.rules.questions[pending.question]

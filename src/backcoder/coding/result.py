@@ -1,207 +1,103 @@
-"""The result of a finished walk, as the public JSON object of the shared spec.
+"""The result of coding one problem, typed.
 
-Titles and cited notes come from the tabular knowledge of the bundle, never from the rule
-file. Physician queries and the "more specific code" hints are derived here from the path,
-so the rule file only states the open question a query asks.
+The core builds these; only the edges turn them into text: `files.json_writer` into the
+public JSON object (README, "The result"), `cli.render` into the terminal's. Titles and
+cited notes in them come from the tabular, never from the rule file.
+
+The records are NamedTuples: immutable and typed like frozen dataclasses, and defining one
+costs a seventh as much, which every run pays at start-up.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import NamedTuple
 
-from backcoder import __version__
-from backcoder.engine.answers import Answer, Answers, Source
-from backcoder.engine.walk import Engine, Finished, Pending, ReportedCode, in_reporting_order
-from backcoder.errors import BackcoderError
-from backcoder.icd.tabular import Tabular
-from backcoder.language.model import NOT_DOCUMENTED, Citation, Knowledge, RuleSet
-
-FIRST_LISTED = "first-listed"
-ADDITIONAL = "additional"
-QUERY_CLOSING_OPTIONS = ("Other (please specify)", "Clinically undetermined")
+from backcoder.engine.answers import Answer
+from backcoder.language.model import Kind
 
 
-def build_result(
-    engine: Engine,
-    tabular: Tabular,
-    answers: Answers,
-    finished: Finished,
-    knowledge: Knowledge | None = None,
-) -> dict[str, Any]:
-    rules = engine.rules
-    walk = finished.walk
-    ordered = in_reporting_order(walk)
-    codes = [_code_entry(tabular, reported, position) for position, reported in enumerate(ordered)]
-    rationale = [
-        {
-            "code": reported.code,
-            "reason": reported.spec.why,
-            "sources": [cite_text(tabular, citation) for citation in reported.spec.cite],
-        }
-        for reported in ordered
-    ] + [
-        {"code": None, "reason": note.text, "sources": [cite_text(tabular, c) for c in note.cite]}
-        for _, note in walk.notes
-    ]
-    asked = {step.question for step in walk.path}
-    return {
-        "codes": codes,
-        "path": [_path_entry(rules, step.question, step.answer) for step in walk.path],
-        "rationale": rationale,
-        "queries": physician_queries(rules, walk.path),
-        "checklist": documentation_checklist(rules, knowledge, walk.path),
-        "more_specific": more_specific(engine, walk.path),
-        "warnings": red_flag_warnings(rules, walk.path),
-        "unused": {key: answer.as_json() for key, answer in answers.items() if key not in asked},
-        "answers": {
-            step.question: step.answer.as_json()
-            for step in walk.path
-            if step.answer.source is not Source.default
-        },
-        "rules": {"name": rules.name, "version": rules.version, "icd10cm": rules.icd10cm},
-        "backcoder": __version__,
-    }
+class Role(StrEnum):
+    first_listed = "first-listed"
+    additional = "additional"
 
 
-def _code_entry(tabular: Tabular, reported: ReportedCode, position: int) -> dict[str, Any]:
-    """A code as the result lists it; a code that follows a condition coded outside the
-    tree (G89.3 after the neoplasm) is additional even when it is the only code here."""
-    entry = {
-        "code": reported.code,
-        "description": _title(tabular, reported.code),
-        "role": FIRST_LISTED if position == 0 and not reported.spec.follows else ADDITIONAL,
-        "kind": reported.spec.kind.value,
-    }
-    if reported.spec.follows:
-        entry["follows"] = reported.spec.follows
-    return entry
+class CodeLine(NamedTuple):
+    """A code to report, with its official title and its place in the reporting order."""
+
+    code: str
+    description: str
+    role: Role
+    kind: Kind
+    follows: str | None = None
+    """A condition coded outside the tree that is listed before this code (G89.3 after the
+    neoplasm): the code is additional even when it is the only one."""
 
 
-def _title(tabular: Tabular, code: str) -> str:
-    info = tabular.info(code)
-    if info is None:
-        raise BackcoderError(f"{code} is not an ICD-10-CM code: run `backcoder rules check`")
-    return info.title
+class PathEntry(NamedTuple):
+    """A question asked on the way, with the answer and where the answer came from."""
+
+    question: str
+    answer: Answer
 
 
-def cite_text(tabular: Tabular, citation: Citation) -> str:
-    """A citation in words; a tabular note is quoted from the tabular itself."""
-    if citation.guideline is not None:
-        return f"ICD-10-CM Official Guidelines FY2026, section {citation.guideline}"
-    assert citation.tabular is not None and citation.note is not None
-    info = tabular.info(citation.tabular)
-    if info is None:
-        return f"Tabular {citation.tabular}"
-    if citation.note == "title":
-        return f"Tabular {info.code}: {info.title}"
-    if citation.note == "seventh_character":
-        table = "; ".join(f"{key} {value}" for key, value in info.seventh.items())
-        return f"Tabular {info.code}, 7th characters: {table}"
-    notes = getattr(info, citation.note)
-    quoted = [note for note in notes if citation.text is None or citation.text in note]
-    label = {"excludes1": "Excludes1", "excludes2": "Excludes2", "inclusion": "Inclusion term"}
-    return f"Tabular {info.code}, {label[citation.note]}: {'; '.join(quoted)}"
+class Reason(NamedTuple):
+    """Why a code was reported (or, with no code, why a decision added none), and the
+    guideline sections and tabular notes behind it, in words."""
+
+    code: str | None
+    reason: str
+    sources: tuple[str, ...]
 
 
-def _path_entry(rules: RuleSet, question_id: str, answer: Answer) -> dict[str, Any]:
-    return {
-        "question": question_id,
-        "answer": answer.as_json(),
-        "source": answer.source.value,
-    }
+class Query(NamedTuple):
+    """A compliant physician query for a detail the record did not document."""
+
+    question: str
+    indicators: tuple[str, ...]
+    query: str
+    options: tuple[str, ...]
 
 
-def physician_queries(rules: RuleSet, path: list[Any]) -> list[dict[str, Any]]:
-    """A compliant query for every `not_documented` answer: the documented facts, one open
-    question, every clinically reasonable option plus "other" and "clinically undetermined"."""
-    queries = []
-    for position, step in enumerate(path):
-        if not _undocumented(step):
-            continue
-        question = rules.questions[step.question]
-        options = [
-            choice.label for key, choice in question.choices.items() if key != NOT_DOCUMENTED
-        ]
-        queries.append(
-            {
-                "question": step.question,
-                "indicators": documented_facts(rules, path[:position]),
-                "query": question.query,
-                "options": options + list(QUERY_CLOSING_OPTIONS),
-            }
-        )
-    return queries
+class ChecklistItem(NamedTuple):
+    """What the note should document, and in which of its sections."""
+
+    question: str
+    section: str | None
+    document: str
 
 
-def _undocumented(step: Any) -> bool:
-    """Answered `not_documented` from the record (a default is not asked, so not queried)."""
-    return NOT_DOCUMENTED in step.answer.values and step.answer.source is not Source.default
+class Hint(NamedTuple):
+    """For a detail not documented: the codes each documented value would reach (or why it
+    would not reach one yet)."""
+
+    question: str
+    would_reach: dict[str, tuple[str, ...] | str]
 
 
-def documentation_checklist(
-    rules: RuleSet, knowledge: Knowledge | None, path: list[Any]
-) -> list[dict[str, Any]]:
-    """What the note should document, for each detail that was not documented."""
-    items = []
-    for step in path:
-        if not _undocumented(step):
-            continue
-        entry = knowledge.questions.get(step.question) if knowledge else None
-        question = rules.questions[step.question]
-        items.append(
-            {
-                "question": step.question,
-                "section": entry.section if entry else None,
-                "document": entry.document if entry else question.text,
-            }
-        )
-    return items
+class RulesRef(NamedTuple):
+    name: str
+    version: str
+    icd10cm: str
 
 
-def documented_facts(rules: RuleSet, path: list[Any]) -> list[str]:
-    facts = []
-    for step in path:
-        question = rules.questions[step.question]
-        labels = [question.choices[v].label for v in step.answer.values if v != NOT_DOCUMENTED]
-        if labels and step.answer.source is not Source.default:
-            facts.append(f"{question.text} {', '.join(labels)}")
-    return facts
+class ProblemResult(NamedTuple):
+    """Everything backcoder says of one coded problem."""
 
+    codes: tuple[CodeLine, ...]
+    path: tuple[PathEntry, ...]
+    rationale: tuple[Reason, ...]
+    queries: tuple[Query, ...]
+    checklist: tuple[ChecklistItem, ...]
+    more_specific: tuple[Hint, ...]
+    warnings: tuple[str, ...]
+    """Red-flag notices."""
+    unused: dict[str, Answer]
+    answers: dict[str, Answer]
+    """The answers of the path that did not come from a default: replayable."""
+    rules: RulesRef
+    backcoder: str
 
-def more_specific(engine: Engine, path: list[Any]) -> list[dict[str, Any]]:
-    """For each `not_documented` answer, the codes each documented value would reach with
-    the other answers of the path (so a result depends only on its path and `unused`)."""
-    on_path = {step.question: step.answer for step in path}
-    hints = []
-    for step in path:
-        if not _undocumented(step):
-            continue
-        reach = {}
-        for value in engine.rules.questions[step.question].choices:
-            if value == NOT_DOCUMENTED:
-                continue
-            reach[value] = _codes_if(engine, on_path, step.question, value)
-        hints.append({"question": step.question, "would_reach": reach})
-    return hints
-
-
-def _codes_if(engine: Engine, answers: Answers, question: str, value: str) -> list[str] | str:
-    changed: dict[str, Answer] = dict(answers)
-    changed[question] = Answer((value,), Source.prompt)
-    try:
-        outcome = engine.run(changed, use_defaults=True)
-    except BackcoderError:
-        return "not reachable with the other answers"
-    if isinstance(outcome, Pending):
-        return f"needs {outcome.question} too"
-    return [reported.code for reported in in_reporting_order(outcome.walk)]
-
-
-def red_flag_warnings(rules: RuleSet, path: list[Any]) -> list[str]:
-    warnings = []
-    for step in path:
-        for value in step.answer.values:
-            warning = rules.questions[step.question].choices[value].warning
-            if warning:
-                warnings.append(warning)
-    return warnings
+    @property
+    def code_list(self) -> list[str]:
+        return [line.code for line in self.codes]

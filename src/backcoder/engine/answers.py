@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from backcoder.errors import AnswerError
 from backcoder.language.model import Question, RuleSet
@@ -20,15 +21,30 @@ class Source(StrEnum):
 
     flag = "flag"
     file = "file"
+    note = "note"
     prompt = "prompt"
     batch = "batch"
     default = "default"
+
+
+PRECEDENCE: tuple[Source, ...] = (
+    Source.flag,
+    Source.prompt,
+    Source.file,
+    Source.batch,
+    Source.note,
+    Source.default,
+)
+"""Which layer wins, highest first: what the user typed or flagged over an answers file (or
+a batch line) over what a note says over a default."""
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     values: tuple[str, ...]
     source: Source
+    overrides: Answer | None = None
+    """The different answer of a lower layer that this one set aside (a flag over a note)."""
 
     @property
     def value(self) -> str:
@@ -39,6 +55,33 @@ class Answer:
 
 
 Answers = Mapping[str, Answer]
+
+
+class AnswerLayers(NamedTuple):
+    """Answers kept by where they came from, merged by the declared precedence.
+
+    Each source fills its own layer, so a new source (a note's answers with their quoted
+    evidence) slots in without the engine or the batch cache knowing: they see only the
+    merged answers."""
+
+    layers: Mapping[Source, Mapping[str, Answer]] = {}
+
+    def with_layer(self, source: Source, answers: Mapping[str, Answer]) -> AnswerLayers:
+        merged = dict(self.layers)
+        merged[source] = {**merged.get(source, {}), **answers}
+        return AnswerLayers(merged)
+
+    def merged(self) -> dict[str, Answer]:
+        """For each question, the answer of the highest layer; where a lower layer said
+        something else, the winner names it in `overrides`."""
+        result: dict[str, Answer] = {}
+        for source in reversed(PRECEDENCE):
+            for question, answer in self.layers.get(source, {}).items():
+                below = result.get(question)
+                if below is not None and below.values != answer.values:
+                    answer = replace(answer, overrides=below)
+                result[question] = answer
+        return result
 
 
 def closest(word: str, candidates: Iterable[str]) -> list[str]:

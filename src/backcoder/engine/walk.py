@@ -15,6 +15,7 @@ from functools import cached_property
 
 from backcoder.engine.answers import Answer, Answers, Source
 from backcoder.errors import AnswerError, RuleFileError
+from backcoder.icd.codes import with_seventh_character
 from backcoder.language.model import (
     CODED,
     AskNode,
@@ -25,13 +26,9 @@ from backcoder.language.model import (
     Note,
     OutcomeNode,
     RuleSet,
-    Sequence,
     TablePart,
     matching_values,
 )
-
-CODE_LENGTH_BEFORE_SEVENTH = 6
-"""Characters (without the dot) before the 7th character; placeholder X fills the gap."""
 
 
 class RuleDefect(RuleFileError):
@@ -119,8 +116,15 @@ class Engine:
             for name, node in rules.nodes.items()
             if isinstance(node, AskNode | EachNode)
         }
-        self._rows = {name: table.as_rows() for name, table in rules.tables.items()}
-        self._conditions: dict[int, tuple[tuple[str, frozenset[str]], ...]] = {}
+        self._rows = {
+            name: tuple((_compiled(row.when), row.value) for row in table.as_rows())
+            for name, table in rules.tables.items()
+        }
+        self._decisions = {
+            name: tuple((_compiled(row.when), row.then) for row in node.decide)
+            for name, node in rules.nodes.items()
+            if isinstance(node, DecideNode)
+        }
 
     def run(self, answers: Answers, *, use_defaults: bool) -> Pending | Finished:
         return self.resume(Walk(node=self.rules.start), answers, use_defaults=use_defaults)
@@ -138,7 +142,7 @@ class Engine:
                 self._report(walk, node)
                 walk.node = node.next
             elif isinstance(node, DecideNode):
-                walk.node = self._decide(walk, node)
+                walk.node = self._decide(walk, walk.node)
             else:
                 pending = self._take_answer(walk, node, answers, use_defaults)
                 if pending is not None:
@@ -193,26 +197,11 @@ class Engine:
             walk.loops.pop()
             walk.node = loop.after
 
-    def _decide(self, walk: Walk, node: DecideNode) -> str:
-        for row in node.decide:
-            if self.matches(walk, row.when):
-                return row.then
-        raise RuleDefect(f"no row of node {walk.node} matches the answers")
-
-    def matches(self, walk: Walk, condition: Condition) -> bool:
-        """Every key matches; a question not on the path never matches."""
-        compiled = self._conditions.get(id(condition))
-        if compiled is None:
-            compiled = tuple((key, matching_values(value)) for key, value in condition.items())
-            self._conditions[id(condition)] = compiled
-        for key, wanted in compiled:
-            if key == CODED:
-                found: set[str] | tuple[str, ...] = {reported.spec.kind for reported in walk.codes}
-            else:
-                found = walk.answer_in_scope(key) or ()
-            if wanted.isdisjoint(found):
-                return False
-        return True
+    def _decide(self, walk: Walk, name: str) -> str:
+        for condition, then in self._decisions[name]:
+            if _matches(walk, condition):
+                return then
+        raise RuleDefect(f"no row of node {name} matches the answers")
 
     def _report(self, walk: Walk, node: OutcomeNode) -> None:
         assert walk.node is not None
@@ -238,9 +227,9 @@ class Engine:
         return with_seventh_character(stem, self._lookup(walk, spec.seventh))
 
     def _lookup(self, walk: Walk, table_name: str) -> str:
-        for row in self._rows[table_name]:
-            if self.matches(walk, row.when):
-                return row.value
+        for condition, value in self._rows[table_name]:
+            if _matches(walk, condition):
+                return value
         raise RuleDefect(f"no row of table {table_name} matches the answers")
 
     def _at_most(self, walk: Walk) -> int:
@@ -279,11 +268,25 @@ class Engine:
         return memo
 
 
-def with_seventh_character(stem: str, seventh: str) -> str:
-    """`S33.5` + `A` is `S33.5XXA`: placeholder X holds the 7th character's place (I.A.5)."""
-    category, _, rest = stem.partition(".")
-    padded = (category + rest).ljust(CODE_LENGTH_BEFORE_SEVENTH, "X")
-    return f"{padded[:3]}.{padded[3:]}{seventh}"
+CompiledCondition = tuple[tuple[str, frozenset[str]], ...]
+
+
+def _compiled(condition: Condition) -> CompiledCondition:
+    """A match map as (key, wanted values) pairs, worked out once when the engine is built:
+    the engine keeps no state keyed by object identity, so it pickles and unpickles whole."""
+    return tuple((key, matching_values(value)) for key, value in condition.items())
+
+
+def _matches(walk: Walk, condition: CompiledCondition) -> bool:
+    """Every key matches; a question not on the path never matches."""
+    for key, wanted in condition:
+        if key == CODED:
+            found: set[str] | tuple[str, ...] = {reported.spec.kind for reported in walk.codes}
+        else:
+            found = walk.answer_in_scope(key) or ()
+        if wanted.isdisjoint(found):
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,15 +316,10 @@ class _AskPlan:
         misfit = [value for value in values if value not in self.allowed_set]
         raise AnswerError(
             f"{self.question}={','.join(misfit)} does not fit this path "
-            f"({describe_path(walk)}); here {self.question} takes {', '.join(self.allowed)}"
+            f"({describe(walk)}); here {self.question} takes {', '.join(self.allowed)}"
         )
 
 
-def describe_path(walk: Walk) -> str:
+def describe(walk: Walk) -> str:
+    """The path so far as `question=value` pairs, for messages."""
     return ", ".join(f"{step.question}={','.join(step.answer.values)}" for step in walk.path)
-
-
-def in_reporting_order(walk: Walk) -> list[ReportedCode]:
-    """First-sequenced codes, then the rest in the order the tree reported them."""
-    rank = {Sequence.first: 0, Sequence.main: 1, Sequence.last: 2}
-    return sorted(walk.codes, key=lambda reported: rank[reported.spec.sequence])

@@ -23,6 +23,7 @@ from typing import Any
 from backcoder.coding.coder import Coder
 from backcoder.engine.answers import Answer, Source, parse_answer
 from backcoder.errors import AnswerError, BackcoderError
+from backcoder.files.json_writer import result_json
 
 CACHE_SIZE = 16384
 """Distinct records (and, separately, distinct paths) whose JSON is kept: about 40 MB."""
@@ -141,8 +142,7 @@ class BatchCoder:
                 path_key = tuple((step.question, step.answer) for step in finished.walk.path)
                 self._decisions.learn(answers, path_key)
                 result = coder.result(dict(path_key), finished)
-                del result["unused"]
-                core = ", " + _to_json(result)[1:-1]
+                core = ", " + _to_json(result_json(result, unused=False))[1:-1]
                 self._paths.remember(path_key, core)
         except BackcoderError as exc:
             return _error_body(str(exc)), False

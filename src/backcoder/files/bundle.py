@@ -1,7 +1,5 @@
-"""Reading rule files and answers files: YAML or JSON in, validated models out.
+"""Loading a rule bundle: the rule file and its knowledge file, validated, or their built form.
 
-YAML is read with the safe loader (a tag such as `!!python/object` is refused, never
-run), and with `yes`/`no` kept as text, since they are answer values here, not booleans.
 A validation error is reported as one line naming the file, the line and the field.
 
 A rule file's built form (`NAME.built.json`, written by `backcoder rules build`) holds the
@@ -13,50 +11,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from backcoder.errors import AnswersFileError, RuleFileError
-from backcoder.icd.tabular import ICD10CM_RELEASE, CodeIndex, OfficialTabular, Tabular
-from backcoder.language.compiled import construct_knowledge, construct_rules
+from backcoder.coding.bundle import RuleBundle
+from backcoder.errors import RuleFileError
+from backcoder.files.reading import parse_json, parse_yaml, read_bytes
+from backcoder.icd.tabular import CodeIndex, OfficialTabular
+from backcoder.language.compiled import Derived, construct_knowledge, construct_rules
+from backcoder.language.knowledge import Knowledge, knowledge_adapter
 from backcoder.language.model import (
     NODE_CLASS_NAMES,
     NODE_CLASSES,
-    Knowledge,
     RuleSet,
     dump_rules,
-    knowledge_adapter,
     node_kind,
     validate_rules,
 )
-from backcoder.proof.derive import Derived, derive
 
 SHIPPED_RULES = "back_pain.yaml"
 BUILT_SUFFIX = ".built.json"
 KNOWLEDGE_SUFFIX = ".knowledge.yaml"
 BUILT_FORMAT = 1
-
-
-@dataclass
-class RuleBundle:
-    """A rule set, the tabular knowledge that goes with it, and what its paths show."""
-
-    rules: RuleSet
-    tabular: Tabular
-    path: Path
-    stored_derived: Derived | None = None
-    knowledge: Knowledge | None = None
-
-    @cached_property
-    def derived(self) -> Derived:
-        return self.stored_derived or derive(self.rules)
-
-    @property
-    def asked_when(self) -> dict[str, str]:
-        return self.derived.asked_when
 
 
 def shipped_rules_path() -> Path:
@@ -70,26 +46,6 @@ def shipped_rules_path() -> Path:
 
 def built_path(path: Path) -> Path:
     return path.with_name(path.stem + BUILT_SUFFIX)
-
-
-def open_binary(path: Path, error: type[Exception]) -> BinaryIO:
-    """The file opened for reading, or `error` with one line saying why it cannot be."""
-    try:
-        return path.open("rb")
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a file") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-def read_bytes(path: Path, error: type[Exception]) -> bytes:
-    with open_binary(path, error) as handle:
-        try:
-            return handle.read()
-        except OSError as exc:
-            raise error(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def load_bundle(path: Path | None = None) -> RuleBundle:
@@ -115,9 +71,9 @@ def refuse_unrunnable(path: Path, rules: RuleSet) -> None:
     """A rule file with a dangling reference or a cycle cannot be walked: say so, once.
 
     (Built rule files passed the whole of `rules check` when they were built.)"""
-    from backcoder.proof.check import runnability_problems
+    from backcoder.language.graph import runnability_defects
 
-    problems = runnability_problems(rules)
+    problems = runnability_defects(rules)
     if problems:
         first = problems[0].line(str(path))
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -160,14 +116,20 @@ def sha256(data: bytes) -> str:
 
 
 def built_document(
-    path: Path, rules: RuleSet, codes: CodeIndex, derived: Derived, knowledge: Knowledge | None
+    path: Path,
+    rules: RuleSet,
+    codes: CodeIndex,
+    derived: Derived,
+    knowledge: Knowledge | None,
+    release: str,
 ) -> dict[str, Any]:
-    """The built form: validated rules and knowledge, the tabular extract, derived facts."""
+    """The built form: validated rules and knowledge, the tabular extract, derived facts, and
+    the release of the tabular the extract was read from."""
     return {
         "format": BUILT_FORMAT,
         "source": path.name,
         "source_sha256": sources_sha256(read_sources(path)),
-        "icd10cm": ICD10CM_RELEASE,
+        "icd10cm": release,
         "rules": dump_rules(rules),
         "knowledge": knowledge_adapter().dump_python(knowledge, mode="json") if knowledge else None,
         "codes": codes.as_json(),
@@ -182,7 +144,7 @@ def parse_knowledge(path: Path) -> Knowledge | None:
     source = knowledge_path(path)
     if not source.is_file():
         return None
-    data, lines = _parse_yaml(source, read_bytes(source, RuleFileError), RuleFileError)
+    data, lines = parse_yaml(source, read_bytes(source, RuleFileError), RuleFileError)
     try:
         return knowledge_adapter().validate_python(data)
     except ValidationError as exc:
@@ -193,9 +155,9 @@ def parse_rules(path: Path, source: bytes | None = None) -> RuleSet:
     """Parse and validate a rule file; every failure is one line naming file and line."""
     source = read_bytes(path, RuleFileError) if source is None else source
     if path.suffix == ".json":
-        data, lines = _parse_json(path, source, RuleFileError), {}
+        data, lines = parse_json(path, source, RuleFileError), {}
     else:
-        data, lines = _parse_yaml(path, source, RuleFileError)
+        data, lines = parse_yaml(path, source, RuleFileError)
     if not isinstance(data, dict):
         raise RuleFileError(f"{path}: a rule file is a mapping with name, start, questions, nodes")
     from pydantic import ValidationError
@@ -231,87 +193,3 @@ def _locate(error: Any, data: dict[str, Any]) -> tuple[tuple[Any, ...], str] | N
                 return None
             location = location[:2] + location[3:]
     return location, error["msg"]
-
-
-def _parse_json(path: Path, source: bytes, error: type[Exception]) -> Any:
-    try:
-        return json.loads(source)
-    except ValueError as exc:
-        raise error(f"{path}: not valid JSON ({exc})") from None
-
-
-def _text_yes_no_loader() -> type:
-    """The safe loader, except that only true/false are booleans (yes/no stay text)."""
-    import yaml
-
-    class TextYesNoLoader(yaml.SafeLoader):
-        pass
-
-    boolean = "tag:yaml.org,2002:bool"
-    TextYesNoLoader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != boolean]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    TextYesNoLoader.add_implicit_resolver(
-        boolean, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-    )
-    return TextYesNoLoader
-
-
-def _parse_yaml(
-    path: Path, source: bytes, error: type[Exception]
-) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    import yaml
-
-    try:
-        loader = _text_yes_no_loader()(source)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.constructor.ConstructorError as exc:  # an unsafe or unknown tag
-        mark = exc.problem_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise error(f"{path}{line}: refused: {exc.problem} (only plain YAML is read)") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise error(f"{path}{line}: not valid YAML ({problem})") from None
-    except UnicodeDecodeError:
-        raise error(f"{path}: not UTF-8 text") from None
-    try:
-        json.dumps(data, default=str)
-    except (ValueError, RecursionError):
-        raise error(f"{path}: refused: an anchor that contains itself (recursive YAML)") from None
-    return data, _line_numbers(node) if node is not None else {}
-
-
-def _line_numbers(node: Any, at: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """Where each key of a YAML document starts, so errors can name the line."""
-    import yaml
-
-    lines = {at: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines.update(_line_numbers(value, (*at, key.value)))
-            lines[(*at, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines.update(_line_numbers(item, (*at, index)))
-    return lines
-
-
-def load_answers_file(path: Path) -> dict[str, Any]:
-    """Answers from YAML or JSON: a plain mapping, or a saved result (its `answers` key)."""
-    source = read_bytes(path, AnswersFileError)
-    if path.suffix == ".json":
-        data = _parse_json(path, source, AnswersFileError)
-    else:
-        data, _ = _parse_yaml(path, source, AnswersFileError)
-    if isinstance(data, dict) and isinstance(data.get("answers"), dict):
-        data = data["answers"]
-    if not isinstance(data, dict):
-        raise AnswersFileError(f"{path}: an answers file is a mapping of question id to value")
-    return {str(key): value for key, value in data.items() if not str(key).startswith("_")}

@@ -12,11 +12,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
-ICD10CM_RELEASE = "2026-04-01"
-"""The release simple-icd-10-cm 1.5.0 ships: the tabular of April 1, 2026."""
-
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_RELEASE_FILE = re.compile(r"tabular-([A-Za-z]+)-(\d{1,2})-(\d{4})\.xml$")
 NOTE_FIELDS = ("excludes1", "excludes2", "inclusion")
 _CODE_REFERENCE = re.compile(r"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{0,4})?)(?:\.?-)?")
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
@@ -58,6 +71,19 @@ class Tabular(Protocol):
     def info(self, code: str) -> CodeInfo | None: ...
 
 
+def fiscal_year(release: str) -> int:
+    """The fiscal year of a release date (`2026-04-01` is FY2026, `2025-10-01` too): the
+    year of the guidelines that go with it. Fiscal years start on October 1."""
+    year, month, _ = (int(part) for part in release.split("-"))
+    return year + 1 if month >= 10 else year
+
+
+def release_label(release: str) -> str:
+    """`2026-04-01` as people write it: April 1, 2026."""
+    year, month, day = (int(part) for part in release.split("-"))
+    return f"{_MONTHS[month - 1]} {day}, {year}"
+
+
 def undotted(code: str) -> str:
     return code.replace(".", "").upper()
 
@@ -75,16 +101,6 @@ def ancestry(tabular: Tabular, code: str) -> Iterator[CodeInfo]:
     while current is not None:
         yield current
         current = tabular.info(current.parent) if current.parent else None
-
-
-def excludes1_conflict(tabular: Tabular, code: str, other: str) -> str | None:
-    """The Excludes1 note (of `code` or an ancestor) that forbids reporting `other` with it."""
-    target = undotted(other)
-    for info in ancestry(tabular, code):
-        for note in info.excludes1:
-            if any(target.startswith(undotted(ref)) for ref in referenced_codes(note)):
-                return f"{info.code} Excludes1: {note}"
-    return None
 
 
 class CodeIndex:
@@ -137,6 +153,20 @@ class OfficialTabular:
             inclusion=tuple(cm.get_inclusion_term(code)),
             seventh=dict(cm.get_seven_chr_def(code, search_in_ancestors=True)),
         )
+
+    @cached_property
+    def release(self) -> str:
+        """The release the installed package ships, read from its tabular file's name
+        (`icd10c-tabular-April-1-2026.xml` is 2026-04-01), so it is never typed in code."""
+        from importlib.resources import files
+
+        for entry in files("simple_icd_10_cm.data").iterdir():
+            found = _RELEASE_FILE.search(entry.name)
+            if found:
+                month, day, year = found.groups()
+                number = _MONTHS.index(month.capitalize()) + 1
+                return f"{int(year):04d}-{number:02d}-{int(day):02d}"
+        raise LookupError("simple-icd-10-cm ships no tabular file")
 
     def all_codes(self) -> list[str]:
         return list(self._cm.get_all_codes(with_dots=True))

@@ -1,4 +1,5 @@
-"""Rebuilding a rule set from its built form without pydantic.
+"""The built form of a rule set: rebuilding it without pydantic, and the derived facts it
+stores.
 
 The built form is the dump of a rule set that was validated and checked when `rules build`
 wrote it, and it is used only while its source hash matches the rule file. Importing
@@ -9,25 +10,24 @@ result equals full validation of the same data.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from backcoder.language.knowledge import CodeKnowledge, Knowledge, QuestionKnowledge
 from backcoder.language.model import (
     AllowedPair,
     AskNode,
     Choice,
     Citation,
-    CodeKnowledge,
     CodeSpec,
     DecideNode,
     DecideRow,
     EachNode,
     Kind,
-    Knowledge,
     Node,
     Note,
     OutcomeNode,
     Question,
-    QuestionKnowledge,
     RuleSet,
     Sequence,
     Table,
@@ -110,3 +110,21 @@ def construct_knowledge(data: dict[str, Any]) -> Knowledge:
         codes={key: CodeKnowledge(**value) for key, value in data["codes"].items()},
         questions={key: QuestionKnowledge(**value) for key, value in data["questions"].items()},
     )
+
+
+@dataclass
+class Derived:
+    """Facts derived from every path of a rule set (by the proof) and stored in the built
+    form: the codes it can report, when each question is asked, the answers that lead to
+    each code."""
+
+    codes: list[str] = field(default_factory=list)
+    asked_when: dict[str, str] = field(default_factory=dict)
+    paths_to: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"codes": self.codes, "asked_when": self.asked_when, "paths_to": self.paths_to}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Derived:
+        return cls(data["codes"], data["asked_when"], data["paths_to"])

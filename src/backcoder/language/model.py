@@ -13,10 +13,11 @@ all, while rule files are still validated, and their JSON Schema generated, by p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -325,12 +326,12 @@ class AllowedPair:
 
     def allows(self, first: str, second: str) -> bool:
         one, other = self.codes
-        return (_covers(one, first) and _covers(other, second)) or (
-            _covers(one, second) and _covers(other, first)
+        return (covers(one, first) and covers(other, second)) or (
+            covers(one, second) and covers(other, first)
         )
 
 
-def _covers(pattern: str, code: str) -> bool:
+def covers(pattern: str, code: str) -> bool:
     return code.startswith(pattern[:-1]) if pattern.endswith("-") else code == pattern
 
 
@@ -355,6 +356,25 @@ class RuleSet:
         if CODED in self.questions:
             raise ValueError(f"`{CODED}` is reserved for conditions and cannot be a question id")
 
+    def excludes1_exception(self, first: str, second: str) -> str | None:
+        """Why the tree may report an Excludes1 pair together (I.A.12.a), or None."""
+        for pair in self.excludes1_allowed:
+            if pair.allows(first, second):
+                return pair.why
+        return None
+
+    def citations(self) -> Iterator[tuple[str, Citation]]:
+        """Every citation in the tree, with the node that makes it: the one gatherer the
+        proof (every cited note exists) and the build (every cited code is shipped) share."""
+        for name, node in self.nodes.items():
+            if not isinstance(node, OutcomeNode):
+                continue
+            for spec in node.report:
+                for citation in spec.cite:
+                    yield name, citation
+            for citation in node.note.cite if node.note else []:
+                yield name, citation
+
 
 @cache
 def rules_adapter() -> TypeAdapter[RuleSet]:
@@ -375,76 +395,3 @@ def dump_rules(rules: RuleSet) -> dict[str, Any]:
 
 def rules_json_schema() -> dict[str, Any]:
     return rules_adapter().json_schema()
-
-
-# ---------------------------------------------------------------- code knowledge
-
-TemplateSection = Literal[
-    "onset_duration",
-    "character",
-    "location_radiation",
-    "severity",
-    "aggravating_relieving",
-    "neurological",
-    "red_flags",
-    "differential",
-    "plan",
-]
-TEMPLATE_SECTIONS: tuple[str, ...] = get_args(TemplateSection)
-"""The sections of a provider's note, in the order a documentation template shows them."""
-
-
-@rule_class
-class CodeKnowledge:
-    """What a coder needs to know of a code beyond the tabular: when it is right, when it is
-    not (naming what to use instead), what the note must say, and the audit risk."""
-
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
-    use_when: str
-    documentation: list[str]
-    not_when: list[str] = field(default_factory=list)
-    audit_risk: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.documentation:
-            raise ValueError("a code needs at least one documentation requirement")
-
-
-@rule_class
-class QuestionKnowledge:
-    """Where in the note the answer to a question is documented, and what it must say."""
-
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
-    section: TemplateSection
-    document: str
-
-
-@rule_class
-class Knowledge:
-    """Code and question knowledge kept beside a rule file (`NAME.knowledge.yaml`).
-
-    A code key is a code (`M54.50`) or a family ending in `-` (`S32.0-`); the most specific
-    key that covers a code applies."""
-
-    __pydantic_config__ = FORBID_UNKNOWN_KEYS
-
-    codes: dict[str, CodeKnowledge]
-    questions: dict[str, QuestionKnowledge] = field(default_factory=dict)
-
-    def for_code(self, code: str) -> tuple[str, CodeKnowledge] | None:
-        if code in self.codes:
-            return code, self.codes[code]
-        families = [key for key in self.codes if key.endswith("-") and _covers(key, code)]
-        if not families:
-            return None
-        key = max(families, key=len)
-        return key, self.codes[key]
-
-
-@cache
-def knowledge_adapter() -> TypeAdapter[Knowledge]:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(Knowledge)

@@ -1,41 +1,39 @@
-"""`rules build`: check a rule file, then assemble its built form.
-
-One function serves the command and the test that keeps the committed built form honest.
-"""
+"""What `rules build` stores beside a sound rule file: the tabular extract it needs and the
+facts derived from its paths. Writing them is the files floor's job; this only proves and
+gathers, so the proof never touches a file."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-from backcoder.files.bundle import built_document, parse_knowledge, parse_rules
-from backcoder.icd.tabular import OfficialTabular, extract
-from backcoder.language.model import Knowledge, OutcomeNode, RuleSet
-from backcoder.proof.check import Problem, check
+from backcoder.icd.tabular import CodeIndex, Tabular, extract
+from backcoder.language.compiled import Derived
+from backcoder.language.graph import Defect
+from backcoder.language.knowledge import Knowledge
+from backcoder.language.model import RuleSet
+from backcoder.proof.check import check
 from backcoder.proof.derive import derive
 
 
-def build(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """The built form of a sound rule file, or the problems that make it unsound."""
-    rules = parse_rules(path)
-    knowledge = parse_knowledge(path)
-    tabular = OfficialTabular()
-    problems = check(rules, tabular, knowledge)
-    if problems:
-        return None, problems
+@dataclass(frozen=True)
+class Proven:
+    """A rule set that passed `rules check`, with what its built form stores."""
+
+    codes: CodeIndex
+    derived: Derived
+
+
+def prove(
+    rules: RuleSet, tabular: Tabular, knowledge: Knowledge | None
+) -> tuple[Proven | None, list[Defect]]:
+    """The extract and derived facts of a sound rule set, or the defects that make it unsound."""
+    defects = check(rules, tabular, knowledge)
+    if defects:
+        return None, defects
     derived = derive(rules)
-    named = [*derived.codes, *cited_codes(rules), *knowledge_codes(knowledge)]
-    return built_document(path, rules, extract(tabular, named), derived, knowledge), []
-
-
-def cited_codes(rules: RuleSet) -> list[str]:
-    found = []
-    for node in rules.nodes.values():
-        if isinstance(node, OutcomeNode):
-            citations = [c for spec in node.report for c in spec.cite]
-            citations += node.note.cite if node.note else []
-            found += [c.tabular for c in citations if c.tabular]
-    return found
+    cited = [citation.tabular for _, citation in rules.citations() if citation.tabular]
+    named = [*derived.codes, *cited, *knowledge_codes(knowledge)]
+    return Proven(extract(tabular, named), derived), []
 
 
 def knowledge_codes(knowledge: Knowledge | None) -> list[str]:

@@ -9,28 +9,15 @@ one derives them on demand.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
+from backcoder.engine.explore import explore, routing_questions
 from backcoder.engine.walk import Engine
+from backcoder.language.compiled import Derived
+from backcoder.language.graph import Defect
 from backcoder.language.model import NOT_DOCUMENTED, AskNode, EachNode, RuleSet
-from backcoder.proof.check import Problem, explore, routing_questions
 
 PATHS_PER_CODE = 3
-
-
-@dataclass
-class Derived:
-    codes: list[str] = field(default_factory=list)
-    asked_when: dict[str, str] = field(default_factory=dict)
-    paths_to: dict[str, list[dict[str, str]]] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"codes": self.codes, "asked_when": self.asked_when, "paths_to": self.paths_to}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Derived:
-        return cls(data["codes"], data["asked_when"], data["paths_to"])
 
 
 def derive(rules: RuleSet) -> Derived:
@@ -39,7 +26,7 @@ def derive(rules: RuleSet) -> Derived:
     paths_asking: dict[str, int] = defaultdict(int)
     total = 0
     ranked: dict[str, list[tuple[tuple[Any, ...], dict[str, str]]]] = defaultdict(list)
-    problems: list[Problem] = []
+    problems: list[Defect] = []
     defaults = _defaults_by_node(rules)
     for finished in explore(Engine(rules), problems):
         total += 1

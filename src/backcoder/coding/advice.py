@@ -1,0 +1,139 @@
+"""What a result advises beyond its codes, all derived from the path so that the rule file
+only states the open question a query asks: physician queries, the documentation
+checklist, the more specific codes the record could support, red-flag warnings, and the
+sources of each decision in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from backcoder.coding.result import ChecklistItem, Hint, Query
+from backcoder.coding.sequencing import in_reporting_order
+from backcoder.engine.answers import Answer, Source
+from backcoder.engine.walk import Engine, PathStep, Pending
+from backcoder.errors import BackcoderError
+from backcoder.icd.tabular import Tabular, fiscal_year
+from backcoder.language.knowledge import Knowledge
+from backcoder.language.model import NOT_DOCUMENTED, Citation, RuleSet
+
+QUERY_CLOSING_OPTIONS = ("Other (please specify)", "Clinically undetermined")
+NOTE_LABELS = {"excludes1": "Excludes1", "excludes2": "Excludes2", "inclusion": "Inclusion term"}
+
+
+def cite_text(tabular: Tabular, citation: Citation, release: str) -> str:
+    """A citation in words; a tabular note is quoted from the tabular itself, and a
+    guideline section names the guidelines of the release's fiscal year."""
+    if citation.guideline is not None:
+        year = fiscal_year(release)
+        return f"ICD-10-CM Official Guidelines FY{year}, section {citation.guideline}"
+    assert citation.tabular is not None and citation.note is not None
+    info = tabular.info(citation.tabular)
+    if info is None:
+        return f"Tabular {citation.tabular}"
+    if citation.note == "title":
+        return f"Tabular {info.code}: {info.title}"
+    if citation.note == "seventh_character":
+        table = "; ".join(f"{key} {value}" for key, value in info.seventh.items())
+        return f"Tabular {info.code}, 7th characters: {table}"
+    notes = getattr(info, citation.note)
+    quoted = [note for note in notes if citation.text is None or citation.text in note]
+    return f"Tabular {info.code}, {NOTE_LABELS[citation.note]}: {'; '.join(quoted)}"
+
+
+def undocumented(step: PathStep) -> bool:
+    """Answered `not_documented` from the record (a default is not asked, so not queried)."""
+    return NOT_DOCUMENTED in step.answer.values and step.answer.source is not Source.default
+
+
+def physician_queries(rules: RuleSet, path: Sequence[PathStep]) -> tuple[Query, ...]:
+    """A compliant query for every `not_documented` answer: the documented facts, one open
+    question, every clinically reasonable option plus "other" and "clinically undetermined"."""
+    queries = []
+    for position, step in enumerate(path):
+        if not undocumented(step):
+            continue
+        question = rules.questions[step.question]
+        options = [
+            choice.label for key, choice in question.choices.items() if key != NOT_DOCUMENTED
+        ]
+        queries.append(
+            Query(
+                question=step.question,
+                indicators=documented_facts(rules, path[:position]),
+                query=question.query or "",
+                options=(*options, *QUERY_CLOSING_OPTIONS),
+            )
+        )
+    return tuple(queries)
+
+
+def documented_facts(rules: RuleSet, path: Iterable[PathStep]) -> tuple[str, ...]:
+    facts = []
+    for step in path:
+        question = rules.questions[step.question]
+        labels = [question.choices[v].label for v in step.answer.values if v != NOT_DOCUMENTED]
+        if labels and step.answer.source is not Source.default:
+            facts.append(f"{question.text} {', '.join(labels)}")
+    return tuple(facts)
+
+
+def documentation_checklist(
+    rules: RuleSet, knowledge: Knowledge | None, path: Iterable[PathStep]
+) -> tuple[ChecklistItem, ...]:
+    """What the note should document, for each detail that was not documented."""
+    items = []
+    for step in path:
+        if not undocumented(step):
+            continue
+        entry = knowledge.questions.get(step.question) if knowledge else None
+        question = rules.questions[step.question]
+        items.append(
+            ChecklistItem(
+                question=step.question,
+                section=entry.section if entry else None,
+                document=entry.document if entry else question.text,
+            )
+        )
+    return tuple(items)
+
+
+def more_specific(engine: Engine, path: Sequence[PathStep]) -> tuple[Hint, ...]:
+    """For each `not_documented` answer, the codes each documented value would reach with
+    the other answers of the path (so a result depends only on its path and `unused`)."""
+    on_path = {step.question: step.answer for step in path}
+    hints = []
+    for step in path:
+        if not undocumented(step):
+            continue
+        reach = {
+            value: _codes_if(engine, on_path, step.question, value)
+            for value in engine.rules.questions[step.question].choices
+            if value != NOT_DOCUMENTED
+        }
+        hints.append(Hint(step.question, reach))
+    return tuple(hints)
+
+
+def _codes_if(
+    engine: Engine, answers: Mapping[str, Answer], question: str, value: str
+) -> tuple[str, ...] | str:
+    changed = dict(answers)
+    changed[question] = Answer((value,), Source.prompt)
+    try:
+        outcome = engine.run(changed, use_defaults=True)
+    except BackcoderError:
+        return "not reachable with the other answers"
+    if isinstance(outcome, Pending):
+        return f"needs {outcome.question} too"
+    return tuple(reported.code for reported in in_reporting_order(outcome.walk.codes))
+
+
+def red_flag_warnings(rules: RuleSet, path: Iterable[PathStep]) -> tuple[str, ...]:
+    warnings = []
+    for step in path:
+        for value in step.answer.values:
+            warning = rules.questions[step.question].choices[value].warning
+            if warning:
+                warnings.append(warning)
+    return tuple(warnings)

@@ -1,0 +1,77 @@
+"""The JSON contract of a result, typed: what `files.json_writer` writes, field by field.
+
+The committed JSON Schema (docs/result.schema.json) is generated from these shapes, and the
+tests validate real output against them.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired
+
+from typing_extensions import TypedDict  # pydantic reads only this one on Python 3.11
+
+AnswerJSON = str | list[str]
+
+
+class CodeJSON(TypedDict):
+    code: str
+    description: str
+    role: str
+    kind: str
+    follows: NotRequired[str]
+
+
+class OverriddenJSON(TypedDict):
+    answer: AnswerJSON
+    source: str
+
+
+class PathJSON(TypedDict):
+    question: str
+    answer: AnswerJSON
+    source: str
+    overrides: NotRequired[OverriddenJSON]
+
+
+class ReasonJSON(TypedDict):
+    code: str | None
+    reason: str
+    sources: list[str]
+
+
+class QueryJSON(TypedDict):
+    question: str
+    indicators: list[str]
+    query: str
+    options: list[str]
+
+
+class ChecklistJSON(TypedDict):
+    question: str
+    section: str | None
+    document: str
+
+
+class HintJSON(TypedDict):
+    question: str
+    would_reach: dict[str, list[str] | str]
+
+
+class RulesJSON(TypedDict):
+    name: str
+    version: str
+    icd10cm: str
+
+
+class ResultJSON(TypedDict):
+    codes: list[CodeJSON]
+    path: list[PathJSON]
+    rationale: list[ReasonJSON]
+    queries: list[QueryJSON]
+    checklist: list[ChecklistJSON]
+    more_specific: list[HintJSON]
+    warnings: list[str]
+    unused: dict[str, AnswerJSON]
+    answers: dict[str, AnswerJSON]
+    rules: RulesJSON
+    backcoder: str

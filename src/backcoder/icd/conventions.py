@@ -1,0 +1,83 @@
+"""The ICD-10-CM conventions that hold over any set of codes, in one place.
+
+A code must exist, be billable (a leaf, not a category or subcategory with children) and
+carry its 7th character where its category has one (with placeholder X before it); two
+codes that an Excludes1 note forbids together are never reported together, unless the
+exception of guideline I.A.12.a applies (the two conditions are unrelated). `rules check`
+proves these of every path, the encounter applies them across its problems, and the audit
+applies them to a claim: all through these functions, which return typed findings.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from backcoder.icd.codes import needs_seventh_character
+from backcoder.icd.tabular import Tabular, ancestry, referenced_codes, undotted
+
+INVALID = "invalid-code"
+NOT_BILLABLE = "not-billable"
+MISSING_SEVENTH = "missing-seventh"
+EXCLUDES1 = "excludes1"
+
+Exception_ = Callable[[str, str], str | None]
+"""Says why two codes may stand together despite an Excludes1 note (I.A.12.a), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A convention a code (or a pair of codes) breaks, with the note or rule behind it."""
+
+    rule: str
+    code: str
+    message: str
+    source: str
+    other: str | None = None
+    """The second code of an Excludes1 pair."""
+    below: tuple[str, ...] = ()
+    """For a header or an incomplete code: the codes beneath it that complete it."""
+
+
+def code_finding(tabular: Tabular, code: str) -> Finding | None:
+    """Why `code` cannot be reported as it stands, or None when it can."""
+    info = tabular.info(code)
+    if info is None:
+        return Finding(INVALID, code, f"{code} is not a code in the ICD-10-CM tabular", "Tabular")
+    if info.billable:
+        return None
+    children = tuple(info.children)
+    if needs_seventh_character(info):
+        message = f"{code} is not complete: it needs a 7th character ({', '.join(children)})"
+        return Finding(MISSING_SEVENTH, code, message, "Guideline I.A.5", below=children)
+    message = f"{code} is a header, not billable"
+    return Finding(NOT_BILLABLE, code, message, "Guideline I.A.5", below=children)
+
+
+def excludes1_note(tabular: Tabular, code: str, other: str) -> str | None:
+    """The Excludes1 note (of `code` or an ancestor) that forbids reporting `other` with it."""
+    target = undotted(other)
+    for info in ancestry(tabular, code):
+        for note in info.excludes1:
+            if any(target.startswith(undotted(ref)) for ref in referenced_codes(note)):
+                return f"{info.code} Excludes1: {note}"
+    return None
+
+
+def excludes1_conflict(tabular: Tabular, first: str, second: str) -> str | None:
+    """The note forbidding the pair, whichever of the two codes carries it."""
+    return excludes1_note(tabular, first, second) or excludes1_note(tabular, second, first)
+
+
+def excludes1_findings(
+    tabular: Tabular, codes: Iterable[str], allowed: Exception_ | None = None
+) -> Iterator[Finding]:
+    """Every pair of `codes` an Excludes1 note forbids, unless `allowed` gives the
+    I.A.12.a reason they may stand together."""
+    for first, second in itertools.combinations(dict.fromkeys(codes), 2):
+        note = excludes1_conflict(tabular, first, second)
+        if note is None or (allowed is not None and allowed(first, second)):
+            continue
+        message = f"{first} and {second} are not coded together: {note}"
+        yield Finding(EXCLUDES1, first, message, note, other=second)
