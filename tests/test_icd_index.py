@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from backcoder.icd.conventions import excludes1_conflict
 from backcoder.icd.index import INDEX, TabularIndex, extension_name
 from backcoder.icd.releases import DATA, read_config
-from backcoder.icd.tabular import OfficialTabular, excludes1_conflict
+from backcoder.icd.tabular import OfficialTabular
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,7 +141,8 @@ def test_categories_named_like_their_block(index: TabularIndex, code: str) -> No
 def test_release_is_data(index: TabularIndex) -> None:
     """The index says which release it holds and which package version shipped it; that
     version is the one backcoder depends on, and the release the one releases.toml names."""
-    release = index.release
+    release = index.source
+    assert index.release == OfficialTabular().release == "2026-04-01"
     assert release["source"] == {
         "package": "simple-icd-10-cm",
         "version": version("simple-icd-10-cm"),

@@ -217,6 +217,16 @@ def test_states_in_each_release(releases: Releases) -> None:
     assert releases.state("S32.010A", newest) == BILLABLE
 
 
+# Billable codes per release: FY2021 as the CMS order file of January 2021 counts them, FY2024
+# the 74,044 announced for October 1, 2023; the April updates as read from their tabulars.
+COUNTS = {"fy2021-jan": 72_621, "fy2024": 74_044, "fy2025-apr": 74_260, "fy2026-apr": 74_719}
+
+
+@pytest.mark.parametrize(("release_id", "count"), COUNTS.items())
+def test_billable_counts(releases: Releases, release_id: str, count: int) -> None:
+    assert releases.billable_count(releases.release(release_id)) == count
+
+
 def test_category_named_like_its_block_is_a_code(releases: Releases) -> None:
     """R99 and B20 share their name with a block; they are still billable codes."""
     for code in ("R99", "B20", "Z66"):

@@ -134,9 +134,14 @@ class TabularIndex:
         return self._header
 
     @property
-    def release(self) -> dict[str, Any]:
-        """The release the index holds and where it came from: id, name, effective date,
-        and the package version that shipped it."""
+    def release(self) -> str:
+        """The date of the release the index holds (`2026-04-01`), as OfficialTabular.release."""
+        return str(self.header["effective"])
+
+    @property
+    def source(self) -> dict[str, Any]:
+        """Which release the index holds and where it came from: the release id and name of
+        releases.toml, its effective date, and the package version that shipped it."""
         header = self.header
         return {key: header[key] for key in ("release", "name", "effective", "source")}
 

@@ -133,8 +133,9 @@ class Verdict:
 class Releases:
     """The shipped releases, the addenda, and every code's state in each release.
 
-    Immutable after loading. Pickles as a recipe (reload from the package data), so that
-    sending it to worker processes does not ship the table.
+    Immutable after loading, but for a memo of the dates it was asked about. Pickles as a
+    recipe (reload from the package data), so sending it to worker processes does not ship
+    the table.
     """
 
     def __init__(
@@ -168,6 +169,18 @@ class Releases:
         if self._origin is None:
             return (Releases, (self.releases, self.addenda, self._table))
         return (_load_cached, (self._origin,))
+
+    def release(self, release_id: str) -> Release:
+        """The release of an id (as in Verdict.judged_by)."""
+        return next(release for release in self.releases if release.id == release_id)
+
+    def billable_count(self, release: Release) -> int:
+        """How many billable codes the release has: the official count of its code set."""
+        bit = self._bits[release.id]
+        table = self._table
+        return sum(
+            table.kinds.count(chr(PAIR_BASE + n)) for n, (_, b) in enumerate(table.pairs) if b & bit
+        )
 
     # ------------------------------------------------------------------ dates
 
