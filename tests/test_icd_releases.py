@@ -8,6 +8,7 @@ on codes outside the tree that changed inside a gap no addenda entry dates (neve
 from __future__ import annotations
 
 import gzip
+import multiprocessing
 import pickle
 import subprocess
 import sys
@@ -235,8 +236,19 @@ def test_category_named_like_its_block_is_a_code(releases: Releases) -> None:
 
 def test_pickles_as_a_recipe(releases: Releases) -> None:
     data = pickle.dumps(releases)
-    assert len(data) < 1000
+    assert len(data) < 1000 and b"/" not in data  # no table, no path of this machine
     assert pickle.loads(data) is releases
+
+
+def _judge_there(payload: bytes) -> list[str]:
+    there = pickle.loads(payload)
+    return [there.judge(code, date(2022, 3, 1)).status.value for code in ("M54.5", "M54.50")]
+
+
+def test_judges_alike_in_another_process(releases: Releases) -> None:
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        there = pool.apply(_judge_there, (pickle.dumps(releases),))
+    assert there == ["not-valid-on-date", "valid"]
 
 
 # ------------------------------------------------------------------------- drift

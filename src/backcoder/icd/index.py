@@ -119,8 +119,9 @@ class TabularIndex:
         self._shards: dict[str, _Shard] = {}
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickles as its path: a worker reads what it needs itself."""
-        return (TabularIndex, (self.path,))
+        """Pickles as its path (none for the shipped index, whose path may differ in the
+        receiving process): a worker reads what it needs itself."""
+        return (TabularIndex, () if self.path == INDEX else (self.path,))
 
     @property
     def header(self) -> dict[str, Any]:

@@ -166,9 +166,13 @@ class Releases:
         return cls(releases, addenda, table, origin=data)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        if self._origin is None:
-            return (Releases, (self.releases, self.addenda, self._table))
-        return (_load_cached, (self._origin,))
+        """The shipped data reloads from the receiving process's own install (its path may
+        differ on another machine); other data as its folder; built-by-hand as itself."""
+        if self._origin == DATA:
+            return (default_releases, ())
+        if self._origin is not None:
+            return (_load_cached, (self._origin,))
+        return (Releases, (self.releases, self.addenda, self._table))
 
     def release(self, release_id: str) -> Release:
         """The release of an id (as in Verdict.judged_by)."""
