@@ -183,10 +183,9 @@ def _contents(path: Path) -> list[bytes]:
     line, _, rest = data.partition(b"\n")
     header = json.loads(line)
     shards = [
-        zlib.decompress(rest[offset : offset + length])
-        for offset, length in header["shards"].values()
+        zlib.decompress(rest[offset : offset + length]) for offset, length, _ in header["shards"]
     ]
-    del header["shards"]
+    header["shards"] = [categories for _, _, categories in header["shards"]]
     return [json.dumps(header).encode(), *shards]
 
 

@@ -11,8 +11,9 @@ and writes two generated files beside that list:
   There are few distinct pairs of masks, so each code carries one character naming its
   pair, and the codes are one sorted line: loading is one `split`, look-ups bisect.
 - `tabular-index.bin`: the whole tabular of the `[index]` release (titles, billable, parent,
-  notes, 7th-character tables), in one zlib-compressed JSON shard per first letter behind a
-  JSON header line, so a look-up decompresses one shard and never parses the 10 MB XML.
+  notes, 7th-character tables), in zlib-compressed JSON shards of consecutive categories
+  behind a JSON header line, so a look-up decompresses one small shard and never parses the
+  10 MB XML.
   Codes made of a base code and a 7th character are stored as that character on the base.
 
 Standard library only: it runs before backcoder is installed. Usage:
@@ -43,7 +44,9 @@ INDEX_NAME = "tabular-index.bin"
 TABLE_FORMAT = "backcoder-icd-releases 2"
 PAIR_BASE = ord("A")
 """Pair n is written as the character chr(PAIR_BASE + n)."""
-INDEX_FORMAT = "backcoder-icd-index 1"
+INDEX_FORMAT = "backcoder-icd-index 2"
+SHARD_BYTES = 32_000
+"""Uncompressed size at which a shard of consecutive categories is closed."""
 
 # Runs inside the throwaway venv. simple_icd_10_cm lists a block and a category of the same
 # name (B20) once each under that name, and answers for the category: keeping categories and
@@ -258,23 +261,38 @@ class IndexEncoder:
             and title == f"{base[1]}, {table.get(character)}"
         )
 
-    def shards(self) -> Iterator[tuple[str, dict[str, list[Any]]]]:
-        """Shards by first letter, in tabular order (each letter's codes are contiguous)."""
+    def categories(self) -> Iterator[tuple[str, dict[str, list[Any]]]]:
+        """Each category's entries, in tabular order (a category's codes are contiguous)."""
         current: dict[str, list[Any]] = {}
-        letter = ""
+        category = ""
         done: set[str] = set()
         for code in self.order:
-            if code[0] != letter:
+            if code[:3] != category:
                 if current:
-                    yield letter, current
-                assert code[0] not in done, f"codes of {code[0]} are not contiguous"
-                done.add(letter)
-                letter, current = code[0], {}
+                    yield category, current
+                assert code[:3] not in done, f"codes of {code[:3]} are not contiguous"
+                done.add(category)
+                category, current = code[:3], {}
             entry = self._entry(code)
             if entry is not None:
                 current[code] = entry
         if current:
-            yield letter, current
+            yield category, current
+
+    def shards(self) -> Iterator[tuple[list[str], str]]:
+        """Consecutive categories grouped until their JSON reaches SHARD_BYTES: small enough
+        to decode in a millisecond, large enough to compress well."""
+        names: list[str] = []
+        entries: dict[str, list[Any]] = {}
+        for category, found in self.categories():
+            names.append(category)
+            entries.update(found)
+            text = _compact(entries)
+            if len(text) >= SHARD_BYTES:
+                yield names, text
+                names, entries = [], {}
+        if entries:
+            yield names, _compact(entries)
 
     def _entry(self, code: str) -> list[Any] | None:
         if self.is_extension(code):
@@ -285,26 +303,30 @@ class IndexEncoder:
         return [title, int(leaf), parent or "", self.table_id(table), extensions, ex1, ex2, incl]
 
 
+def _compact(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def index_bytes(records: list[list[Any]], meta: dict[str, Any]) -> bytes:
+    """The header line (with, per shard, its offset, length and categories), then the
+    zlib-compressed shards."""
     encoder = IndexEncoder(records)
-    blobs: list[tuple[str, bytes]] = []
-    for letter, shard in encoder.shards():
-        text = json.dumps(shard, ensure_ascii=False, separators=(",", ":"))
-        blobs.append((letter, zlib.compress(text.encode("utf-8"), 9)))
-    offsets: dict[str, list[int]] = {}
+    blobs: list[bytes] = []
+    shards: list[list[Any]] = []
     position = 0
-    for letter, blob in blobs:
-        offsets[letter] = [position, len(blob)]
+    for categories, text in encoder.shards():
+        blob = zlib.compress(text.encode("utf-8"), 9)
+        shards.append([position, len(blob), " ".join(categories)])
+        blobs.append(blob)
         position += len(blob)
     header = {
         "format": INDEX_FORMAT,
         **meta,
         "codes": len(records),
         "seventh": encoder.tables,
-        "shards": offsets,
+        "shards": shards,
     }
-    line = json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n"
-    return line.encode("utf-8") + b"".join(blob for _, blob in blobs)
+    return (_compact(header) + "\n").encode("utf-8") + b"".join(blobs)
 
 
 def build_index(config: dict[str, Any], installs: Installs, out: Path) -> Path:

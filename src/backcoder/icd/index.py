@@ -4,8 +4,9 @@
 answer anything; `explain`, `compare` and `audit` must answer for any code in a fraction of
 that. `tools/build_icd_data.py` reads the same tabular once, through the same library calls,
 and writes `data/tabular-index.bin`: a JSON header line (the release and the package version
-it came from, the 7th-character tables, where each shard lies), then one zlib-compressed JSON
-shard per first letter. A look-up reads the header and decompresses one shard.
+it came from, the 7th-character tables, where each shard lies and which categories it holds),
+then the zlib-compressed JSON shards, each a few consecutive categories (about 32 kB of
+JSON). A look-up reads the header and decompresses the one shard of the code's category.
 
 Within a shard each code maps to `[title, billable, parent, table, extensions, excludes1,
 excludes2, inclusion]`: `table` indexes the header's 7th-character tables (-1: none), and
@@ -25,7 +26,7 @@ from typing import Any
 from backcoder.icd.tabular import CodeInfo
 
 INDEX = Path(__file__).resolve().parent / "data" / "tabular-index.bin"
-INDEX_FORMAT = "backcoder-icd-index 1"
+INDEX_FORMAT = "backcoder-icd-index 2"
 
 
 def extension_name(base: str, character: str) -> str:
@@ -35,7 +36,7 @@ def extension_name(base: str, character: str) -> str:
 
 
 class _Shard:
-    """The codes of one first letter: raw entries, decoded to CodeInfo on demand."""
+    """The codes of a few consecutive categories: raw entries, decoded on demand."""
 
     __slots__ = ("entries", "_children", "_tables")
 
@@ -116,7 +117,9 @@ class TabularIndex:
         self.path = path
         self._header: dict[str, Any] | None = None
         self._start = 0
-        self._shards: dict[str, _Shard] = {}
+        self._where: dict[str, int] = {}
+        """Category -> the number of its shard."""
+        self._shards: dict[int, _Shard] = {}
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickles as its path (none for the shipped index, whose path may differ in the
@@ -132,7 +135,13 @@ class TabularIndex:
             if header.get("format") != INDEX_FORMAT:
                 raise ValueError(f"{self.path}: not a {INDEX_FORMAT} file")
             self._header, self._start = header, len(line)
+            for number, (_, _, categories) in enumerate(header["shards"]):
+                self._where.update(dict.fromkeys(categories.split(), number))
         return self._header
+
+    def _category_map(self) -> dict[str, int]:
+        self.header  # noqa: B018 - reading the header fills the map
+        return self._where
 
     @property
     def release(self) -> str:
@@ -146,30 +155,25 @@ class TabularIndex:
         header = self.header
         return {key: header[key] for key in ("release", "name", "effective", "source")}
 
-    def _shard(self, letter: str) -> _Shard | None:
-        if letter not in self._shards:
-            where = self.header["shards"].get(letter)
-            if where is None:
-                return None
-            offset, length = where
+    def _shard(self, number: int) -> _Shard:
+        if number not in self._shards:
+            offset, length, _ = self.header["shards"][number]
             with self.path.open("rb") as handle:
                 handle.seek(self._start + offset)
                 blob = handle.read(length)
             entries = json.loads(zlib.decompress(blob))
-            self._shards[letter] = _Shard(entries, self.header["seventh"])
-        return self._shards[letter]
+            self._shards[number] = _Shard(entries, self.header["seventh"])
+        return self._shards[number]
 
     def info(self, code: str) -> CodeInfo | None:
         """The code's tabular entry (dotted, upper case), or None if it is not a code."""
-        shard = self._shard(code[:1]) if code else None
-        return shard.info(code) if shard is not None else None
+        number = self._category_map().get(code[:3])
+        return None if number is None else self._shard(number).info(code)
 
     def all_codes(self) -> list[str]:
         """Every code (categories, subcategories, codes; no chapters or blocks), in tabular
         order."""
         found: list[str] = []
-        for letter in self.header["shards"]:
-            shard = self._shard(letter)
-            assert shard is not None
-            found.extend(shard.codes())
+        for number in range(len(self.header["shards"])):
+            found.extend(self._shard(number).codes())
         return found
