@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -122,7 +123,7 @@ class Installs:
     def _install(self, package: str, version: str) -> Path:
         target = self.root / f"{package}-{version}"
         venv.EnvBuilder(with_pip=True).create(target)
-        python = target / "bin" / "python"
+        python = target / ("Scripts" if os.name == "nt" else "bin") / "python"
         pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         _run([*pip, "--no-deps", f"{package}=={version}"])
         return python
@@ -166,7 +167,7 @@ def derive_headers(billable: Iterable[str], known_headers: set[str]) -> set[str]
 
 def read_releases(config: dict[str, Any], installs: Installs) -> list[dict[str, bool]]:
     """Each release's codes (code -> billable), in the order of the configuration."""
-    tables: list[dict[str, bool] | None] = []
+    tables: list[dict[str, bool]] = []
     for release in config["release"]:
         source = release["source"]
         python = installs.python(source["package"], source["version"])
@@ -174,10 +175,9 @@ def read_releases(config: dict[str, Any], installs: Installs) -> list[dict[str, 
             tables.append(read_tabular_release(python))
         else:
             tables.append(read_codes_file(python, source["file"]))
-    known = {code for table in tables if table for code, leaf in table.items() if not leaf}
+    known = {code for table in tables for code, leaf in table.items() if not leaf}
     complete: list[dict[str, bool]] = []
     for release, table in zip(config["release"], tables, strict=True):
-        assert table is not None
         if release["headers"] == "derived":
             table = {**dict.fromkeys(derive_headers(table, known), False), **table}
         complete.append(table)
