@@ -120,6 +120,9 @@ class TabularIndex:
         self._where: dict[str, int] = {}
         """Category -> the number of its shard."""
         self._shards: dict[int, _Shard] = {}
+        self._infos: dict[str, CodeInfo | None] = {}
+        """Answers given, as OfficialTabular keeps them: audits ask for the same codes and
+        their ancestors again and again."""
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickles as its path (none for the shipped index, whose path may differ in the
@@ -167,8 +170,10 @@ class TabularIndex:
 
     def info(self, code: str) -> CodeInfo | None:
         """The code's tabular entry (dotted, upper case), or None if it is not a code."""
-        number = self._category_map().get(code[:3])
-        return None if number is None else self._shard(number).info(code)
+        if code not in self._infos:
+            number = self._category_map().get(code[:3])
+            self._infos[code] = None if number is None else self._shard(number).info(code)
+        return self._infos[code]
 
     def all_codes(self) -> list[str]:
         """Every code (categories, subcategories, codes; no chapters or blocks), in tabular
