@@ -20,13 +20,13 @@ from pathlib import Path
 import pexpect
 import pytest
 
-# The line the walker prints before reading an answer; "several separated by commas" only
-# for questions that take several values.
-PROMPT = r"> \(number or id(?:, several separated by commas)?; \? help, b back\) "
-# The header of every question shown: "Question N of at most M  <text>  (<id>)".
-HEADER = re.compile(r"[Qq]uestion (\d+) of at most (\d+)  (.+?)  \((\w+)\)")
+# The line the walker prints before reading an answer: "numbers or ids, comma-separated" for
+# questions that take several values, "Enter: VALUE" where Enter takes a default.
+PROMPT = r"> \((?:number or id|numbers or ids, comma-separated)(?:; Enter: [\w,]+)?; \? help, < back\) "
+# The header of every question shown: "Question N of at most M  (<id>)", then its text.
+HEADER = re.compile(r"[Qq]uestion (\d+) of at most (\d+)  \((\w+)\)\n(.+)")
 # After the last problem is coded: "Does the visit document another back problem?"
-ANOTHER = r"> \(y / N; b back\) "
+ANOTHER = r"> \(y / N; < back\) "
 
 # Everything but red_flags and lumbar_cause, for "low back pain, not further documented".
 LOW_BACK_FLAGS = [
@@ -52,14 +52,22 @@ RESULT_START = "Codes, in reporting order"
 class Session:
     """One `backcoder code` run on a pty, with everything it printed kept in `transcript`."""
 
-    def __init__(self, *args: str, program: str = sys.executable, argv: list[str] | None = None):
+    def __init__(
+        self,
+        *args: str,
+        program: str = sys.executable,
+        argv: list[str] | None = None,
+        columns: int = 120,
+    ):
         self.log = io.StringIO()
+        env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
         self.child = pexpect.spawn(
             program,
             ["-m", "backcoder", "code", *args] if argv is None else argv,
-            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "120"},
+            env={**env, "NO_COLOR": "1"},
             encoding="utf-8",
             timeout=10,
+            dimensions=(24, columns),
         )
         self.child.logfile_read = self.log
         self.sent: str | None = None
@@ -97,7 +105,7 @@ class Session:
 
     def asked(self) -> list[str]:
         """The ids of the questions shown, in order, repeats included."""
-        return [match.group(4) for match in HEADER.finditer(self.transcript)]
+        return [match.group(3) for match in HEADER.finditer(self.transcript)]
 
     def prompting_part(self) -> str:
         """The transcript before the result was printed."""
@@ -130,7 +138,7 @@ def flat(text: str) -> str:
 
 def codes_in(transcript: str) -> list[str]:
     """The codes of the result table (rows like ` 1 │ M54.50 │ ... │ first-listed`)."""
-    return re.findall(r"^\s*\d+ │ (\S+) │", transcript, flags=re.MULTILINE)
+    return re.findall(r"^\s*\d+ │ (\S+)\s+│", transcript, flags=re.MULTILINE)
 
 
 # --------------------------------------------------------------------- prompting only the gaps
@@ -141,11 +149,11 @@ def test_prompts_only_for_missing_answers(run) -> None:
 
     first = session.answer("none")
     assert "Question 1 of at most" in first
-    assert "Red flags documented:  (red_flags)" in first
-    assert "6) None of these  none" in first
+    assert "(red_flags)\nRed flags documented:" in first
+    assert "6) [x] None of these none" in flat(first)
 
     second = session.answer("not_documented")
-    assert "Low back pain documented as:  (lumbar_cause)" in second
+    assert "(lumbar_cause)\nLow back pain documented as:" in second
     assert TRAUMA_TEXT not in second
 
     assert session.finish() == 0
@@ -217,7 +225,7 @@ def test_progress_text(run) -> None:
     assert session.finish() == 0
 
     headers = [
-        (int(match.group(1)), int(match.group(2)), match.group(4))
+        (int(match.group(1)), int(match.group(2)), match.group(3))
         for match in HEADER.finditer(session.transcript)
     ]
     assert [number for number, _, _ in headers] == [1, 2, 3, 4, 5, 6, 7]
@@ -238,8 +246,8 @@ def test_number_full_id_and_prefix_selection(run) -> None:
     session.answer("6")  # red_flags by number: none
 
     shown = session.answer("c")  # region: ambiguous prefix
-    assert "Region of the pain or injury:  (region)" in shown
-    assert "10) Coccygeal (tailbone)  coccygeal" in shown
+    assert "(region)\nRegion of the pain or injury:" in shown
+    assert "10) [ ] Coccygeal (tailbone) coccygeal" in flat(shown)
 
     message = session.answer("12")  # out of range
     assert message.strip() == "'c' could be cervical, cervicothoracic, coccygeal; type more of it"
@@ -325,10 +333,10 @@ def test_back_returns_to_previous_prompt_and_changes_outcome(run) -> None:
     session = run(*NO_REGION_FLAGS)
     session.answer("lumbar")
     shown = session.answer("b")  # at lumbar_cause
-    assert "Low back pain documented as:  (lumbar_cause)" in shown
+    assert "(lumbar_cause)\nLow back pain documented as:" in shown
 
     shown = session.answer("thoracic")  # region again, answered differently
-    assert "Region of the pain or injury:  (region)" in shown
+    assert "(region)\nRegion of the pain or injury:" in shown
     assert "Question 5 of at most" in shown
 
     assert session.finish() == 0
@@ -347,7 +355,7 @@ def test_back_on_first_question_has_nothing_to_go_back_to(run) -> None:
     session.answer("b")
     shown = session.answer("none")
     assert "Nothing to go back to: this is the first question." in shown
-    assert "Red flags documented:  (red_flags)" in shown
+    assert "(red_flags)\nRed flags documented:" in shown
     session.answer("not_documented")
     assert session.finish() == 0
     assert session.asked() == ["red_flags", "red_flags", "lumbar_cause"]
@@ -361,7 +369,7 @@ def test_back_past_flags_reaches_only_prompted_questions(run) -> None:
     shown = session.answer("b")  # at lumbar_cause: back to red_flags, over four flags
     assert "(lumbar_cause)" in shown
     shown = session.answer("b")  # at red_flags, the first prompted question
-    assert "Red flags documented:  (red_flags)" in shown
+    assert "(red_flags)\nRed flags documented:" in shown
     assert "Question 1 of at most" in shown
     shown = session.answer("none")
     assert "Nothing to go back to: this is the first question." in shown
@@ -444,7 +452,7 @@ def test_json_with_prompts(run) -> None:
     out = session.transcript
     assert session.asked() == ["red_flags", "lumbar_cause"]
     # The result follows the last prompt and the echoed answer; it is the rest of the output.
-    after_prompts = out[out.rindex("(y / N; b back) \n") + len("(y / N; b back) \n") :]
+    after_prompts = out[out.rindex("(y / N; < back) \n") + len("(y / N; < back) \n") :]
     result = json.loads(after_prompts)
     assert [code["code"] for code in result["codes"]] == ["M54.50"]
     assert result["answers"]["lumbar_cause"] == "not_documented"
@@ -502,7 +510,7 @@ def test_two_problems_walked_one_after_the_other(run) -> None:
     _another(session, "")
     assert session.finish() == 0
     out = session.transcript
-    data = json.loads(out[out.rindex("(y / N; b back) \n") + len("(y / N; b back) \n") :])
+    data = json.loads(out[out.rindex("(y / N; < back) \n") + len("(y / N; < back) \n") :])
     assert [c["code"] for c in data["codes"]] == ["M54.2", "M54.59"]
     assert [c["problems"] for c in data["codes"]] == [[1], [2]]
     assert session.asked().count("red_flags") == 1
@@ -531,3 +539,116 @@ def test_back_goes_across_problems(run) -> None:
     _another(session, "n")
     assert session.finish() == 0
     assert codes_in(session.transcript) == ["M54.6"]
+
+
+# ------------------------------------------------------------------ defaults, keys, width
+
+
+def test_enter_takes_the_default_the_prompt_shows(run) -> None:
+    """red_flags defaults to none (the default a scripted run takes): Enter accepts it."""
+    session = run(*LOW_BACK_FLAGS)
+    session.child.expect(r"Enter: none; \? help, < back\) ")
+    session.child.sendline("")
+    session.sent = ""
+    shown = session.answer("other")
+    assert "(lumbar_cause)" in shown
+    assert "Enter:" not in shown  # lumbar_cause has no default
+    assert session.finish() == 0
+    assert "red_flags = none  (prompt)" in session.transcript
+    assert codes_in(session.transcript) == ["M54.59"]
+
+
+def test_enter_without_a_default_is_refused_with_what_to_type(run) -> None:
+    session = run(*LOW_BACK_FLAGS)
+    session.answer("")  # red_flags: none, its default
+    session.answer("")  # lumbar_cause: no default
+    message = session.answer("other")
+    assert message.strip() == "type a number from 1 to 5 or a choice id (? for help)"
+    assert session.finish() == 0
+    assert session.asked() == ["red_flags", "lumbar_cause"]
+
+
+def test_going_back_offers_the_earlier_answer_as_the_default(run) -> None:
+    session = run(*NO_REGION_FLAGS)
+    session.answer("cervical,lumbar")  # region, several
+    session.answer("<")  # at lumbar_cause: back to region
+    session.child.expect(PROMPT)
+    shown = session.child.before.replace("\r\n", "\n")
+    assert "(region)" in shown
+    # What was selected shows, marked, and Enter keeps it.
+    assert "2) [x] Cervical (neck)" in flat(shown)
+    assert "6) [x] Lumbar (low back)" in flat(shown)
+    assert "4) [ ] Thoracic (mid back)" in flat(shown)
+    assert "Selected: cervical, lumbar" in shown
+    assert "Enter: cervical,lumbar;" in session.child.after
+    session.child.sendline("")
+    session.sent = ""
+    session.answer("other")  # lumbar_cause
+    assert session.finish() == 0
+    assert codes_in(session.transcript) == ["M54.2", "M54.59"]
+
+
+def test_b_at_side_is_bilateral_and_back_is_not_a_letter(run) -> None:
+    """`b` is the prefix of `bilateral`: a choice always wins over a command key."""
+    session = run(
+        "-a", "red_flags=none", "-a", "trauma=no", "-a", "attribution=none",
+        "-a", "nerve=sciatica", "-a", "cause=none", "-a", "lumbago=no",
+        "-a", "pain_course=acute",
+    )  # fmt: skip
+    session.answer("<")  # side: back, with nothing to go back to
+    shown = session.answer("b")
+    assert "Nothing to go back to" in shown
+    assert "(side)" in shown
+    session.answer("<")  # region: back to side
+    shown = session.answer("l")  # side again: left this time
+    assert "Enter: bilateral;" in shown + session.child.after  # the earlier answer
+    session.answer("lumbar")
+    assert session.finish() == 0
+    out = session.transcript
+    assert session.asked() == ["side", "side", "region", "side", "region"]
+    assert "side = left  (prompt)" in out
+    assert codes_in(out) == ["M54.32"]  # sciatica, left side
+
+
+def test_b_still_goes_back_where_no_choice_begins_with_it(run) -> None:
+    session = run(*NO_REGION_FLAGS)
+    session.answer("lumbar")
+    shown = session.answer("b")  # lumbar_cause: no choice begins with b
+    assert "(lumbar_cause)" in shown
+    shown = session.answer("thoracic")
+    assert "(region)" in shown
+    assert session.finish() == 0
+    assert codes_in(session.transcript) == ["M54.6"]
+
+
+def test_the_whole_walk_fits_80_columns(sessions) -> None:
+    """A walk through the longest questions (red flags, region) in an 80-column terminal."""
+    replies = {
+        "red_flags": "",
+        "trauma": "no",
+        "attribution": "none",
+        "nerve": "sciatica",
+        "cause": "none",
+        "lumbago": "yes",
+        "side": "left",
+        "region": "lumbar",
+        "pain_course": "chronic",
+        "reason": "other",
+    }
+    session = Session(columns=80)
+    sessions.append(session)
+    for _ in range(len(replies) + 1):
+        if session.child.expect([PROMPT, ANOTHER]) == 1:
+            break
+        question = HEADER.findall(session.transcript.replace("\r\n", "\n"))[-1][2]
+        session.child.sendline(replies[question])
+    session.child.sendline("")
+    session.child.expect(pexpect.EOF)
+    session.child.close()
+    assert session.child.exitstatus == 0, session.transcript
+    too_wide = [line for line in session.transcript.splitlines() if len(line.rstrip()) > 80]
+    assert too_wide == []
+    # A long choice label wraps inside its column, under itself.
+    assert re.search(r"^ 4\) \[ \] Significant trauma in an older", session.transcript, re.M)
+    assert re.search(r"^ {8}patient", session.transcript, re.M)
+    assert codes_in(session.transcript)[0] == "M54.42"  # lumbago with sciatica, left side

@@ -33,6 +33,9 @@ class Environment:
     stdout_isatty: bool
     stderr_isatty: bool
     no_color: bool
+    columns: int | None = None
+    """The width COLUMNS asks for; None: the terminal's own, or unwrapped lines when the
+    output is not a terminal."""
 
     @classmethod
     def from_process(cls) -> Environment:
@@ -43,11 +46,14 @@ class Environment:
             stdin_isatty=_isatty(sys.stdin),
             stdout_isatty=_isatty(sys.stdout),
             stderr_isatty=_isatty(sys.stderr),
-            no_color="NO_COLOR" in os.environ,
+            no_color=bool(os.environ.get("NO_COLOR")),  # set and not empty, by convention
+            columns=_columns(os.environ.get("COLUMNS", "")),
         )
 
     def console(self, *, stderr: bool = False) -> Console:
-        """A rich console on stdout or stderr: styled only on a terminal without NO_COLOR."""
+        """A rich console on stdout or stderr: styled only on a terminal without NO_COLOR;
+        as wide as COLUMNS says, else as the terminal; not a terminal and no COLUMNS, lines
+        are not wrapped (tables are drawn 100 wide) so scripts can grep whole lines."""
         stream, is_terminal = (
             (self.stderr, self.stderr_isatty) if stderr else (self.stdout, self.stdout_isatty)
         )
@@ -57,13 +63,18 @@ class Environment:
             no_color=self.no_color or not is_terminal,
             color_system="auto" if is_terminal and not self.no_color else None,
             highlight=False,
-            soft_wrap=not is_terminal,
-            width=None if is_terminal else 100,
+            soft_wrap=not is_terminal and self.columns is None,
+            width=self.columns or (None if is_terminal else 100),
         )
 
     def error(self, message: str) -> None:
         """One plain line on stderr: what was wrong and what would be right."""
         print(f"backcoder: {message}", file=self.stderr, flush=True)
+
+
+def _columns(text: str) -> int | None:
+    """COLUMNS as a width, if it is one (at least 20 columns: less cannot show a table)."""
+    return max(int(text), 20) if text.strip().isdigit() and int(text) > 0 else None
 
 
 @cache

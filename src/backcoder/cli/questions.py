@@ -19,13 +19,15 @@ def questions(json_output: JsonOption = False, rules: RulesOption = None) -> Non
     if json_output:
         env.stdout.write(json.dumps(listing, indent=2) + "\n")
         return
+    from backcoder.cli.render import say
+
     console = env.console()
     for entry in listing:
         several = " (several allowed)" if entry["multiple"] else ""
         default = f"; default {','.join(entry['default'])}" if entry["default"] else ""
         console.print(f"[bold]{entry['id']}[/]{several}: {entry['text']}")
-        console.print(f"  asked when: {entry['asked_when']}{default}")
-        console.print(f"  values: {', '.join(choice['id'] for choice in entry['choices'])}")
+        say(console, 2, f"asked when: {entry['asked_when']}{default}")
+        say(console, 2, f"values: {', '.join(choice['id'] for choice in entry['choices'])}")
 
 
 def vocabulary(rules: RuleSet, asked_when: dict[str, str]) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,41 @@ from backcoder.coding.result import (
     RulesRef,
 )
 from backcoder.engine.answers import Answer
+
+
+def say(console: Console, indent: int, markup: str) -> None:
+    """A line indented by `indent`, its wrapped lines under its first (by words, so a code
+    or a flag is never split); one unwrapped line where output is not wrapped at all."""
+    if console.soft_wrap:
+        console.print(" " * indent + markup)
+        return
+    from rich.text import Text
+
+    for line in Text.from_markup(markup).wrap(console, max(console.width - indent, 20)):
+        line.rstrip()
+        console.print(Text(" " * indent) + line, soft_wrap=True)
+
+
+def command(
+    console: Console, indent: int, flags: str, start: str = "backcoder code --no-input"
+) -> None:
+    """A command line to paste: wrapped only between `-a ID=VALUE` flags, each line but the
+    last ending in a backslash, so the pasted lines are still one command."""
+    words = [start, *re.findall(r"-a \S+", flags)]
+    if console.soft_wrap:
+        console.print(" " * indent + " ".join(words), markup=False)
+        return
+    room = max(console.width - indent - 6, 20)
+    lines: list[str] = []
+    for word in words:
+        if lines and len(lines[-1]) + 1 + len(word) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    for number, line in enumerate(lines):
+        more = " \\" if number < len(lines) - 1 else ""
+        pad = indent if number == 0 else indent + 4
+        console.print(" " * pad + line + more, markup=False, soft_wrap=True)
 
 
 def show_any(console: Console, result: Result) -> None:
@@ -99,9 +135,9 @@ def _rationale(console: Console, rationale: Sequence[Reason]) -> None:
         where = (
             f" [dim](problem {', '.join(map(str, entry.problems))})[/]" if entry.problems else ""
         )
-        console.print(f"  [bold]{entry.code or 'note'}[/]{where}: {entry.reason}")
+        say(console, 2, f"[bold]{entry.code or 'note'}[/]{where}: {entry.reason}")
         for source in entry.sources:
-            console.print(f"    [dim]source: {source}[/]")
+            say(console, 4, f"[dim]source: {source}[/]")
 
 
 def _path(console: Console, path: Sequence[PathEntry]) -> None:
@@ -120,10 +156,10 @@ def _queries(console: Console, queries: Sequence[Query]) -> None:
         return
     console.print("\n[bold]Physician queries[/]")
     for query in queries:
-        console.print(f"  [bold]{query.question}[/]: {query.query}")
+        say(console, 2, f"[bold]{query.question}[/]: {query.query}")
         if query.indicators:
-            console.print(f"    Documented: {'; '.join(query.indicators)}")
-        console.print(f"    Options: {' / '.join(query.options)}")
+            say(console, 4, f"Documented: {'; '.join(query.indicators)}")
+        say(console, 4, f"Options: {' / '.join(query.options)}")
 
 
 def _checklist(console: Console, checklist: Sequence[ChecklistItem]) -> None:
@@ -131,7 +167,7 @@ def _checklist(console: Console, checklist: Sequence[ChecklistItem]) -> None:
         return
     console.print("\n[bold]Documentation checklist[/]")
     for item in checklist:
-        console.print(f"  [ ] {item.document}  [dim]({item.question})[/]")
+        say(console, 2, f"[ ] {item.document}  [dim]({item.question})[/]")
 
 
 def _more_specific(console: Console, hints: Sequence[Hint]) -> None:
@@ -139,7 +175,7 @@ def _more_specific(console: Console, hints: Sequence[Hint]) -> None:
         return
     console.print("\n[bold]More specific codes this record could support[/]")
     for hint in hints:
-        console.print(f"  documenting {hint.question}: {reach_text(hint)}")
+        say(console, 2, f"documenting {hint.question}: {reach_text(hint)}")
 
 
 def reach_text(hint: Hint) -> str:
@@ -157,11 +193,11 @@ def show_explanation(console: Console, explained: dict[str, Any]) -> None:
     if explained["beneath"]:
         console.print("\n[bold]Codes beneath it[/]")
         for child in explained["beneath"]:
-            console.print(f"  {child['code']}  {child['title']}")
+            say(console, 2, f"{child['code']}  {child['title']}")
     if explained["notes"]:
         console.print("\n[bold]Tabular notes[/]")
         for note in explained["notes"]:
-            console.print(f"  {NOTE_LABELS[note['kind']]} ({note['from']}): {note['text']}")
+            say(console, 2, f"{NOTE_LABELS[note['kind']]} ({note['from']}): {note['text']}")
     if explained["seventh_characters"]:
         table = "; ".join(f"{k} {v}" for k, v in explained["seventh_characters"].items())
         console.print(f"\n[bold]7th characters[/]\n  {table}")
@@ -172,14 +208,14 @@ def show_explanation(console: Console, explained: dict[str, Any]) -> None:
 def _knowledge(console: Console, knowledge: dict[str, Any] | None) -> None:
     if knowledge:
         console.print(f"\n[bold]When to use it[/] [dim](knowledge for {knowledge['covers']})[/]")
-        console.print(f"  {knowledge['use_when']}")
+        say(console, 2, f"{knowledge['use_when']}")
         if knowledge["not_when"]:
             console.print("\n[bold]When not to[/]")
             for item in knowledge["not_when"]:
-                console.print(f"  - {item}")
+                say(console, 2, f"- {item}")
         console.print("\n[bold]Documentation that supports it[/]")
         for item in knowledge["documentation"]:
-            console.print(f"  - {item}")
+            say(console, 2, f"- {item}")
         if knowledge["audit_risk"]:
             console.print(f"\n[bold]Audit risk[/]\n  {knowledge['audit_risk']}")
 
@@ -190,9 +226,9 @@ def _explained_paths(console: Console, explained: dict[str, Any]) -> None:
         return
     console.print("\n[bold]Answers that lead to it[/]")
     for path in explained["paths"]:
-        console.print(f"  backcoder code --no-input {path}")
+        command(console, 2, path)
     for hint in explained["more_specific"]:
-        console.print(f"  more specific by documenting {hint.question}: {reach_text(hint)}")
+        say(console, 2, f"more specific by documenting {hint.question}: {reach_text(hint)}")
 
 
 def show_comparison(console: Console, compared: dict[str, Any]) -> None:
@@ -200,18 +236,21 @@ def show_comparison(console: Console, compared: dict[str, Any]) -> None:
     table = Table(show_lines=True, title="Side by side", title_justify="left")
     table.add_column("")
     for entry in codes:
-        table.add_column(entry["code"], overflow="fold")
+        table.add_column(entry["code"])
     table.add_row("Official title", *(entry["title"] for entry in codes))
     table.add_row("Billable", *("yes" if e["billable"] else "no (header)" for e in codes))
     knowledge = [entry["knowledge"] or {} for entry in codes]
     table.add_row("When to use", *(k.get("use_when", "") for k in knowledge))
     table.add_row("Documentation", *("\n".join(k.get("documentation", [])) for k in knowledge))
     table.add_row("When not to", *("\n".join(k.get("not_when", [])) for k in knowledge))
-    table.add_row(
-        "Tree path",
-        *(entry["paths"][0] if entry["paths"] else "not in the tree" for entry in codes),
-    )
     console.print(table)
+    console.print("\n[bold]Answers that lead to each[/]")
+    for entry in codes:
+        if entry["paths"]:
+            say(console, 2, f"{entry['code']}:")
+            command(console, 4, entry["paths"][0])
+        else:
+            say(console, 2, f"{entry['code']}: not in the tree")
     deciding = compared["deciding_question"]
     if deciding:
         answers = ", ".join(f"{code}: {value}" for code, value in deciding["answers"].items())

@@ -13,13 +13,17 @@ from backcoder.cli.env import Environment
 from backcoder.coding.coder import Coder
 from backcoder.coding.records import Record
 from backcoder.coding.result import Result
-from backcoder.engine.answers import Answer, Source, check_combination
+from backcoder.engine.answers import Answer, Source, check_combination, lookalike
 from backcoder.engine.walk import Pending
 from backcoder.errors import AnswerError, EndOfInput
 from backcoder.language.model import Question
 
-BACK = "b"
+BACK = "<"
 HELP = "?"
+BACK_WORDS = (BACK, "b", "back")
+HELP_WORDS = (HELP, "help")
+"""Command keys. Choices are resolved first, so a word that names a choice (`b` is the
+prefix of `bilateral` at `side`) always means that choice; `<` and `?` are never one."""
 
 
 @dataclass(frozen=True)
@@ -35,19 +39,31 @@ class ShowHelp:
 Reply = Back | ShowHelp | tuple[str, ...]
 
 
-def interpret(text: str, question_id: str, question: Question, allowed: tuple[str, ...]) -> Reply:
-    """A typed line as a reply: `b`, `?`, or choices by number, id or unambiguous prefix."""
+def interpret(
+    text: str,
+    question_id: str,
+    question: Question,
+    allowed: tuple[str, ...],
+    default: tuple[str, ...] | None = None,
+) -> Reply:
+    """A typed line as a reply: choices by number, id or unambiguous prefix first, then the
+    command keys; an empty line takes the default when there is one."""
     text = text.strip()
-    if text.lower() in (BACK, "back"):
-        return Back()
-    if text == HELP or text.lower() == "help":
-        return ShowHelp()
-    words = [word.strip() for word in text.split(",") if word.strip()]
-    if not words:
-        raise AnswerError(f"type a number from 1 to {len(allowed)}, a choice id, ? or b")
-    values = tuple(dict.fromkeys(_choose(word, question_id, allowed) for word in words))
-    check_combination(question_id, question, values)
-    return values
+    if not text:
+        if default:
+            return default
+        raise AnswerError(f"type a number from 1 to {len(allowed)} or a choice id (? for help)")
+    if text.lower() not in BACK_WORDS + HELP_WORDS or _names_a_choice(text, allowed):
+        words = [word.strip() for word in text.split(",") if word.strip()]
+        values = tuple(dict.fromkeys(_choose(word, question_id, allowed) for word in words))
+        check_combination(question_id, question, values)
+        return values
+    return Back() if text.lower() in BACK_WORDS else ShowHelp()
+
+
+def _names_a_choice(text: str, allowed: tuple[str, ...]) -> bool:
+    wanted = text.lower()
+    return any(value.lower().startswith(wanted) for value in allowed)
 
 
 def _choose(word: str, question_id: str, allowed: tuple[str, ...]) -> str:
@@ -65,6 +81,9 @@ def _choose(word: str, question_id: str, allowed: tuple[str, ...]) -> str:
         return starting[0]
     if starting:
         raise AnswerError(f"{word!r} could be {', '.join(starting)}; type more of it")
+    confusable = lookalike(word, allowed)
+    if confusable:
+        raise AnswerError(confusable)
     raise AnswerError(f"{word!r} is not a choice for {question_id}; {', '.join(allowed)}")
 
 
@@ -73,13 +92,15 @@ ANOTHER = "another problem"
 
 class _Steps:
     """What the walk has gathered: shared answers, each problem's own, and every step in
-    the order taken, so `b` can undo them one by one."""
+    the order taken, so going back can undo them one by one; an answer undone is kept as
+    the default for when its question comes again."""
 
     def __init__(self, shared: dict[str, Answer], problems: list[dict[str, Answer]]) -> None:
         self.shared = shared
         self.problems = problems
         self.steps: list[tuple[int, str]] = []
         self.shared_prompted: set[str] = set()
+        self.undone: dict[tuple[int, str], tuple[str, ...]] = {}
 
     def answer(
         self, problem: int, question: str, values: tuple[str, ...], visit: list[str]
@@ -93,6 +114,13 @@ class _Steps:
             self.problems[problem][question] = answer
         self.steps.append((problem, question))
 
+    def default(self, problem: int, pending: Pending) -> tuple[str, ...] | None:
+        """What Enter takes: the answer given before going back, else the tree's default."""
+        earlier = self.undone.get((problem, pending.question))
+        if earlier and set(earlier) <= set(pending.allowed):
+            return earlier
+        return pending.default
+
 
 class Walker:
     """Prompts on stderr and reads stdin until the engine finishes the walk."""
@@ -104,7 +132,7 @@ class Walker:
 
     def run(self, record: Record) -> Result:
         """Walk each problem of the record, then ask whether the visit documents another;
-        `b` goes back a step at a time, across problems too."""
+        going back undoes a step at a time, across problems too."""
         walk = _Steps(dict(record.shared), [dict(p) for p in record.problems or [{}]])
         given = len(walk.problems)
         current = 0
@@ -112,7 +140,9 @@ class Walker:
             answers = {**walk.shared, **walk.problems[current]}
             outcome = self.coder.engine.run(answers, use_defaults=False)
             if isinstance(outcome, Pending):
-                reply = self._ask(outcome, current + 1 if len(walk.problems) > 1 else None)
+                default = walk.default(current, outcome)
+                problem = current + 1 if len(walk.problems) > 1 else None
+                reply = self._ask(outcome, default, problem)
                 if isinstance(reply, Back):
                     current = self._go_back(walk, current)
                 else:
@@ -148,7 +178,7 @@ class Walker:
             return problem
         target = walk.shared if question in walk.shared_prompted else walk.problems[problem]
         walk.shared_prompted.discard(question)
-        del target[question]
+        walk.undone[(problem, question)] = target.pop(question).values
         return problem
 
     def _another_problem(self, coded: int) -> bool | Back:
@@ -158,7 +188,7 @@ class Walker:
             f"[bold]Problem {coded} is coded.[/] Does the visit document another back problem?"
         )
         while True:
-            self.console.print("[bold]>[/] [dim](y / N; b back)[/] ", end="")
+            self.console.print(f"[bold]>[/] [dim](y / N; {BACK} back)[/] ", end="")
             self.env.stderr.flush()
             line = self.env.stdin.readline()
             if not line:
@@ -169,17 +199,19 @@ class Walker:
                 return False
             if text in ("y", "yes"):
                 return True
-            if text in (BACK, "back"):
+            if text in BACK_WORDS:
                 return Back()
             self.console.print("[red]type y for another problem, n or Enter for none[/]")
 
-    def _ask(self, pending: Pending, problem: int | None = None) -> Back | tuple[str, ...]:
+    def _ask(
+        self, pending: Pending, default: tuple[str, ...] | None, problem: int | None = None
+    ) -> Back | tuple[str, ...]:
         question = self.coder.rules.questions[pending.question]
-        self._show(pending, question, problem)
+        self._show(pending, question, default, problem)
         while True:
-            line = self._read_line(pending.question, question.multiple)
+            line = self._read_line(pending.question, question.multiple, default)
             try:
-                reply = interpret(line, pending.question, question, pending.allowed)
+                reply = interpret(line, pending.question, question, pending.allowed, default)
             except AnswerError as exc:
                 self.console.print(f"[red]{exc}[/]")
                 continue
@@ -188,18 +220,41 @@ class Walker:
                 continue
             return reply
 
-    def _show(self, pending: Pending, question: Question, problem: int | None = None) -> None:
+    def _show(
+        self,
+        pending: Pending,
+        question: Question,
+        default: tuple[str, ...] | None,
+        problem: int | None = None,
+    ) -> None:
+        """The header, then one row a choice (number, label, id), labels wrapping in their
+        own column; a multi-select question marks what is selected, which Enter keeps."""
+        from rich.table import Table
+
         console = self.console
         console.print()
         where = f"Problem {problem}, q" if problem else "Q"
         console.print(
             f"[dim]{where}uestion {pending.number} of at most {pending.at_most}[/]  "
-            f"[bold]{question.text}[/]  [dim]({pending.question})[/]"
+            f"[dim]({pending.question})[/]"
         )
-        width = len(str(len(pending.allowed)))
+        console.print(f"[bold]{question.text}[/]")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", no_wrap=True)
+        if question.multiple:
+            grid.add_column(no_wrap=True)
+        grid.add_column()
+        grid.add_column(no_wrap=True, style="dim")
         for number, value in enumerate(pending.allowed, start=1):
             label = question.choices[value].label
-            console.print(f"  [cyan]{number:>{width}}[/]) {label}  [dim]{value}[/]")
+            mark = (
+                ["\\[x]" if default and value in default else "\\[ ]"] if question.multiple else []
+            )
+            grid.add_row(f" [cyan]{number})[/]", *mark, label, value)
+        console.print(grid)
+        if question.multiple:
+            selected = ", ".join(default) if default else "nothing"
+            console.print(f"  [dim]Selected: {selected}[/]")
 
     def _show_help(self, pending: Pending, question: Question) -> None:
         self.console.print(f"[bold]{question.text}[/] {question.help or 'No further help.'}")
@@ -208,9 +263,13 @@ class Walker:
             if choice.help:
                 self.console.print(f"  [cyan]{value}[/]: {choice.help}")
 
-    def _read_line(self, question_id: str, multiple: bool) -> str:
-        several = ", several separated by commas" if multiple else ""
-        self.console.print(f"[bold]>[/] [dim](number or id{several}; ? help, b back)[/] ", end="")
+    def _read_line(self, question_id: str, multiple: bool, default: tuple[str, ...] | None) -> str:
+        what = "numbers or ids, comma-separated" if multiple else "number or id"
+        enter = f"; Enter: {','.join(default)}" if default else ""
+        self.console.print(
+            f"[bold]>[/] [dim]({what}{enter}; {HELP} help, {BACK} back)[/] ",
+            end="",
+        )
         self.env.stderr.flush()
         line = self.env.stdin.readline()
         if not line:

@@ -2,7 +2,8 @@
 and what the provider's note must say to support it.
 
 Everything comes from the rule bundle: official titles and notes from the tabular (the
-shipped extract first, the whole tabular for any other code), plain-language knowledge from
+shipped extract first, the compact index of the whole tabular for any other code, which
+answers in milliseconds where parsing the official XML takes seconds), plain-language knowledge from
 the knowledge file beside the rules, and the answer paths from the tree itself, so `explain`
 can never disagree with the walker.
 """
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from backcoder.coding.bundle import RuleBundle
 from backcoder.errors import CodeLookupError
 from backcoder.icd.codes import needs_seventh_character, normalize
-from backcoder.icd.tabular import CodeInfo, OfficialTabular, ancestry, release_label, undotted
+from backcoder.icd.index import TabularIndex
+from backcoder.icd.tabular import CodeInfo, ancestry, release_label, undotted
 from backcoder.language.knowledge import TEMPLATE_SECTIONS
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ SUGGESTIONS = 3
 
 
 class CodeBook:
-    """Looks codes up: the bundle's extract first, the official tabular when needed."""
+    """Looks codes up: the bundle's extract first, the whole tabular's index when needed."""
 
     def __init__(self, bundle: RuleBundle) -> None:
         self.bundle = bundle
@@ -41,8 +43,9 @@ class CodeBook:
         return Coder(self.bundle)
 
     @cached_property
-    def official(self) -> OfficialTabular:
-        return OfficialTabular()
+    def official(self) -> TabularIndex:
+        """The whole tabular, from its index: one small shard decoded per category asked."""
+        return TabularIndex()
 
     def info(self, code: str) -> CodeInfo | None:
         return self.bundle.tabular.info(code) or self.official.info(code)

@@ -7,6 +7,7 @@ as `-a region=lumbar` or read from a batch line gets the same checks and the sam
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -88,6 +89,34 @@ def closest(word: str, candidates: Iterable[str]) -> list[str]:
     return difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
 
 
+# Letters of other scripts drawn like Latin ones (Cyrillic, Greek): a value pasted from a
+# document can carry them, and the word then looks right and is refused.
+LOOKALIKES = str.maketrans(
+    "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅαεικνορτυχΑΒΕΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdhlqwABEKMHOPCTXIJSaeikvoptuxABEHIKMNOPTYX",
+)
+
+
+def lookalike(word: str, candidates: Iterable[str]) -> str | None:
+    """Why `word` looks like one of `candidates` but is not: the first character that is a
+    look-alike from another script (or a full-width form), named with its code point."""
+    if word.isascii():
+        return None
+    folded = unicodedata.normalize("NFKC", word).translate(LOOKALIKES)
+    wanted = folded.strip().lower().replace(" ", "_")
+    match = next((c for c in candidates if c.lower() == wanted), None)
+    if match is None:
+        return None
+    for character in word:
+        if not character.isascii():
+            plain = unicodedata.normalize("NFKC", character).translate(LOOKALIKES)
+            return (
+                f"{word!r} contains a non-ASCII look-alike of {plain!r} "
+                f"(U+{ord(character):04X}): did you mean {match}?"
+            )
+    return None  # pragma: no cover - a non-ASCII word has a non-ASCII character
+
+
 def _split(question_id: str, question: Question, raw: object, *, nested: bool = False) -> list[str]:
     if isinstance(raw, bool):
         return ["yes" if raw else "no"]
@@ -122,6 +151,9 @@ def resolve_value(question_id: str, question: Question, word: str) -> str:
     for choice in question.choices:
         if choice.lower() == wanted:
             return choice
+    confusable = lookalike(word, question.choices)
+    if confusable:
+        raise AnswerError(f"{confusable} ({choices_text(question_id, question)})")
     hint = closest(wanted, question.choices)
     suggestion = f" (did you mean {' or '.join(hint)}?)" if hint else ""
     shown = word if len(word) <= 40 else word[:37] + "..."
@@ -162,6 +194,9 @@ def question_for(rules: RuleSet, question_id: str) -> Question:
     try:
         return rules.questions[question_id]
     except KeyError:
+        confusable = lookalike(question_id, rules.questions)
+        if confusable:
+            raise AnswerError(f"unknown question id: {confusable}") from None
         hint = closest(question_id, rules.questions)
         suggestion = f"did you mean {' or '.join(hint)}? " if hint else ""
         raise AnswerError(

@@ -102,6 +102,9 @@ class Pending:
     walk: Walk
     number: int
     at_most: int
+    default: tuple[str, ...] | None = None
+    """The value a scripted run would take here (the node's default, else the question's):
+    what Enter accepts at the prompt."""
 
 
 @dataclass(slots=True)
@@ -166,7 +169,8 @@ class Engine:
         if answer is None:
             if not (use_defaults and plan.default):
                 number, at_most = len(walk.path) + 1, self._at_most(walk)
-                return Pending(question_id, plan.allowed, walk, number, at_most)
+                default = plan.default.values if plan.default else None
+                return Pending(question_id, plan.allowed, walk, number, at_most, default)
             answer = plan.default
         plan.check_fits(walk, answer.values)
         walk.taken[question_id] = answer
