@@ -126,7 +126,7 @@ def test_template_marks_the_fields_the_tree_needs(cli: Any) -> None:
     ):
         assert heading in text
     assert "* Region of the pain or injury: Lumbar (low back)" in text
-    assert "* Low back pain documented as: NOT DOCUMENTED" in text
+    assert "* Low back pain documented as: not stated: M54.50 is the code" in text
     assert "TO SUPPORT M54.50" in text
     assert "\x1b[" not in text
 

@@ -8,7 +8,7 @@ from typing import IO, Annotated
 
 import typer
 
-from backcoder.cli.common import RulesOption, environment, exits_cleanly
+from backcoder.cli.common import RulesOption, environment, exits_cleanly, plural
 from backcoder.cli.env import Environment
 from backcoder.errors import BackcoderError, ExitStatus
 from backcoder.files.reading import open_binary
@@ -32,6 +32,12 @@ def batch(
             dir_okay=False,
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bar and no summary line; the exit status tells."
+        ),
+    ] = False,
     rules: RulesOption = None,
 ) -> None:
     """Code one JSON object of answers per line; one JSON result per line, in order."""
@@ -46,7 +52,8 @@ def batch(
     source = _open_input(file, env.stdin)
     sink = _open_output(output, env.stdout)
     try:
-        lines = _with_progress(source, file, env) if file != STDIN and env.stderr_isatty else source
+        progress = file != STDIN and env.stderr_isatty and not quiet
+        lines = _with_progress(source, file, env) if progress else source
         every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
         chunk: list[bytes] = []
         for line in coder.run(lines):
@@ -65,9 +72,13 @@ def batch(
             sink.flush()
     counts = coder.counts
     if counts.errors:
-        env.error(f"batch: {counts.errors} of {counts.lines} lines had errors (see their `error`)")
+        if not quiet:
+            had = "had an error" if counts.errors == 1 else "had errors"
+            lines = "line" if counts.lines == 1 else "lines"
+            env.error(f"batch: {counts.errors} of {counts.lines} {lines} {had} (see `error`)")
         raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
-    print(f"backcoder: batch: {counts.lines} lines coded", file=env.stderr)
+    if not quiet:
+        print(f"backcoder: batch: {plural(counts.lines, 'line')} coded", file=env.stderr)
 
 
 def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:

@@ -29,6 +29,11 @@ RulesOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")]
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 problem`, `2 problems`: the count and its noun, agreeing."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def environment() -> Environment:
     """The environment a test handed in as the context object, or the process's own."""
     context = get_current_context(silent=True)

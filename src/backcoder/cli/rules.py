@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backcoder.cli.common import environment, exits_cleanly
+from backcoder.cli.common import environment, exits_cleanly, plural
 from backcoder.errors import BackcoderError
 from backcoder.language.model import rules_json_schema
 
 if TYPE_CHECKING:
     from backcoder.language.graph import Defect
 
-app = typer.Typer(help="Check and build rule files.", no_args_is_help=True)
+app = typer.Typer(
+    help="Check and build rule files.",
+    no_args_is_help=True,
+    epilog="Example: backcoder rules check",
+)
 
 PathArgument = Annotated[
     Path | None,
@@ -29,9 +34,17 @@ class RulesNotSound(BackcoderError):
     """`rules check` found problems; each was printed on its own line."""
 
 
-@app.command("check")
+@app.command("check", epilog="\b\nExample:\n  backcoder rules check mini.yaml --json")
 @exits_cleanly
-def check(path: PathArgument = None) -> None:
+def check(
+    path: PathArgument = None,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print {path, ok, built, problems: [{node, reason}]} on standard output."
+        ),
+    ] = False,
+) -> None:
     """Prove the rule file sound: references, cycles, reachability, codes, Excludes1."""
     from backcoder.files.bundle import (
         has_current_build,
@@ -43,21 +56,31 @@ def check(path: PathArgument = None) -> None:
     from backcoder.proof.check import check as check_rules
 
     env = environment()
+    shipped = path is None
     path = path or shipped_rules_path()
     problems = check_rules(parse_rules(path), OfficialTabular(), parse_knowledge(path))
-    for problem in problems:
-        print(problem.line(str(path)), file=env.stderr)
+    current = has_current_build(path)
+    if json_output:
+        report = {
+            "path": str(path),
+            "ok": not problems,
+            "built": current,
+            "problems": [{"node": p.node, "reason": p.reason} for p in problems],
+        }
+        env.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        for problem in problems:
+            print(problem.line(str(path)), file=env.stderr)
     if problems:
-        raise RulesNotSound(f"{path}: {len(problems)} problem(s) found")
-    stale = (
-        ""
-        if has_current_build(path)
-        else "; its built form is missing or stale: run `backcoder rules build`"
-    )
+        raise RulesNotSound(f"{path}: {plural(len(problems), 'problem')} found")
+    if json_output:
+        return
+    build_command = "backcoder rules build" + ("" if shipped else f" {shlex.quote(str(path))}")
+    stale = "" if current else f"; its built form is missing or stale: run `{build_command}`"
     print(f"{path}: ok{stale}", file=env.stdout)
 
 
-@app.command("build")
+@app.command("build", epilog="\b\nExample:\n  backcoder rules build mini.yaml")
 @exits_cleanly
 def build(path: PathArgument = None) -> None:
     """Check the rule file, then write NAME.built.json beside it for fast start-up."""
@@ -69,7 +92,7 @@ def build(path: PathArgument = None) -> None:
     for problem in problems:
         print(problem.line(str(path)), file=env.stderr)
     if document is None:
-        raise RulesNotSound(f"{path}: not built: {len(problems)} problem(s) found")
+        raise RulesNotSound(f"{path}: not built: {plural(len(problems), 'problem')} found")
     target = built_path(path)
     try:
         target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
@@ -94,7 +117,9 @@ def built_form(path: Path) -> tuple[dict[str, Any] | None, list[Defect]]:
     return document, []
 
 
-@app.command("schema")
+@app.command(
+    "schema", epilog="\b\nExample:\n  backcoder rules schema --result > result.schema.json"
+)
 @exits_cleanly
 def schema(
     result: Annotated[

@@ -221,11 +221,25 @@ class CodeBook:
         info = self.reportable(text)
         paths = self.paths_to(info.code)
         fields = paths[0] if paths else {}
-        return self.render_template([info.code], fields)
+        reached_by_silence = {
+            hint.question: f"not stated: {info.code} is the code when the note states none "
+            + "(stating one changes the code: "
+            + "; ".join(
+                f"{value} -> {reach if isinstance(reach, str) else ', '.join(reach)}"
+                for value, reach in hint.would_reach.items()
+            )
+            + ")"
+            for hint in (self.more_specific(fields) if paths else ())
+        }
+        return self.render_template([info.code], fields, reached_by_silence)
 
-    def render_template(self, codes: list[str], fields: dict[str, str]) -> str:
+    def render_template(
+        self, codes: list[str], fields: dict[str, str], silence: dict[str, str] | None = None
+    ) -> str:
         """Plain text for the provider's note; `*` marks what the tree needs, with the answer
-        that leads to the code (or NOT DOCUMENTED, to fill in)."""
+        that leads to the code. For a record's answers a detail not documented shows as
+        NOT DOCUMENTED, to fill in; for a code that needs the detail left out, `silence`
+        says so instead, with what documenting it would reach."""
         rules = self.bundle.rules
         knowledge = self.bundle.knowledge
         lines = [f"Documentation template for {', '.join(f'{c} {self._title(c)}' for c in codes)}"]
@@ -238,7 +252,7 @@ class CodeBook:
             entry = knowledge.questions.get(question) if knowledge else None
             section = entry.section if entry else "differential"
             guidance = f" ({entry.document})" if entry else ""
-            shown = _answer_label(rules.questions[question], value)
+            shown = (silence or {}).get(question) or _answer_label(rules.questions[question], value)
             by_section[section].append(f"  * {rules.questions[question].text} {shown}{guidance}")
         for section in TEMPLATE_SECTIONS:
             lines += ["", SECTION_TITLES[section].upper(), f"  {SECTION_PROMPTS[section]}"]
