@@ -156,7 +156,10 @@ def test_each_failure_is_one_line_naming_file_node_reason(
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert any(line.startswith(f"{path}: {node}: ") and reason in line for line in lines), lines
-    assert lines[-1].startswith("backcoder: ") and "problems found" in lines[-1]
+    assert lines[-1].startswith("backcoder: ")
+    problems = [line for line in lines if line.startswith(f"{path}: ")]
+    noun = "problem" if len(problems) == 1 else "problems"
+    assert lines[-1].endswith(f": {len(problems)} {noun} found")
 
 
 def test_an_allowed_excludes1_pair_passes(cli: Any, tmp_path: Path) -> None:

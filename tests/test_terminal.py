@@ -22,7 +22,9 @@ import pytest
 
 # The line the walker prints before reading an answer: "numbers or ids, comma-separated" for
 # questions that take several values, "Enter: VALUE" where Enter takes a default.
-PROMPT = r"> \((?:number or id|numbers or ids, comma-separated)(?:; Enter: [\w,]+)?; \? help, < back\) "
+PROMPT = (
+    r"> \((?:number or id|numbers or ids, comma-separated)(?:; Enter: [\w,]+)?; \? help, < back\) "
+)
 # The header of every question shown: "Question N of at most M  (<id>)", then its text.
 HEADER = re.compile(r"[Qq]uestion (\d+) of at most (\d+)  \((\w+)\)\n(.+)")
 # After the last problem is coded: "Does the visit document another back problem?"

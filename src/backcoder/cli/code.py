@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.cli.complete import complete_answer
 from backcoder.coding.coder import Coder
 from backcoder.coding.result import problems_of
 from backcoder.errors import AnswersFileError
@@ -24,6 +25,7 @@ AnswerOption = Annotated[
         metavar="ID=VALUE",
         help="An answer (repeatable); several values comma-separated: -a region=cervical,lumbar.",
         show_default=False,
+        autocompletion=complete_answer,
     ),
 ]
 AnswersFileOption = Annotated[

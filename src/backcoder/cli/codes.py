@@ -8,9 +8,15 @@ from typing import Annotated, Any
 import typer
 
 from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.cli.complete import complete_code
 
 CodeArgument = Annotated[
-    str, typer.Argument(metavar="CODE", help="An ICD-10-CM code: M54.50, m5450, S39.012A.")
+    str,
+    typer.Argument(
+        metavar="CODE",
+        help="An ICD-10-CM code: M54.50, m5450, S39.012A.",
+        autocompletion=complete_code,
+    ),
 ]
 
 
@@ -41,7 +47,12 @@ def explain(code: CodeArgument, json_output: JsonOption = False, rules: RulesOpt
 
 @exits_cleanly
 def compare(
-    codes: Annotated[list[str], typer.Argument(metavar="CODE CODE...", help="Two or more codes.")],
+    codes: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="CODE CODE...", help="Two or more codes.", autocompletion=complete_code
+        ),
+    ],
     json_output: JsonOption = False,
     rules: RulesOption = None,
 ) -> None:

@@ -175,6 +175,18 @@ class TabularIndex:
             self._infos[code] = None if number is None else self._shard(number).info(code)
         return self._infos[code]
 
+    def codes_starting(self, prefix: str) -> list[str]:
+        """The codes that begin with `prefix` (dotted, upper case), in tabular order: the
+        categories for a prefix of under three characters, else the codes of its category
+        (one shard read), for completion."""
+        categories = self._category_map()
+        if len(prefix) < 3:
+            return sorted(c for c in categories if c.startswith(prefix))
+        number = categories.get(prefix[:3])
+        if number is None:
+            return []
+        return [code for code in self._shard(number).codes() if code.startswith(prefix)]
+
     def all_codes(self) -> list[str]:
         """Every code (categories, subcategories, codes; no chapters or blocks), in tabular
         order."""

@@ -1,0 +1,153 @@
+"""Batch coding of CSV: a header of question ids, one record a row, one result row out.
+
+The guarantees of JSON Lines hold: rows out in the order of rows in, exactly one row out
+per row in, a row that cannot be coded carries an `error` instead of codes, and input is
+read and output written a row at a time with the csv module, so memory stays flat. Each
+row is coded by the same `BatchCoder` as a JSON line (same validation, same caches).
+
+A cell is an answer; an empty cell is no answer; several values of a multi-select
+question are comma-separated inside the cell (`"cervical,lumbar"`). Columns whose name
+begins with `_` are carried into the result row. A record with several problems does not
+fit one flat row: a `problems` column or a `N.ID` column with a value makes that row an
+error that names the column (JSON Lines carry such records).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from backcoder.errors import BackcoderError
+from backcoder.files.batch import BatchCoder, BatchCounts
+
+LINE, CODES, ERROR = "line", "codes", "error"
+PROBLEM_COLUMN = re.compile(r"^(problems|\d+\..+)$")
+
+
+class CsvHeaderError(BackcoderError):
+    """The header row cannot name the columns: the whole input is refused (exit 2)."""
+
+
+@dataclass
+class CsvBatch:
+    """Codes CSV rows; `counts` as BatchCoder's, rows in place of lines."""
+
+    coder: BatchCoder
+    counts: BatchCounts = field(default_factory=BatchCounts)
+    header: list[str] = field(default_factory=list)
+
+    def read(self, rows: Iterable[list[str]]) -> Iterator[tuple[int, dict[str, str], bytes]]:
+        """For each record row: its row number in the file (the header is row 1), its `_`
+        cells, and its result as a JSON line (with `line` the row number)."""
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return
+        self.header = _checked_header(first)
+        carried = [(i, name) for i, name in enumerate(self.header) if name.startswith("_")]
+        for number, row in enumerate(rows, start=2):
+            kept = {name: row[i] if i < len(row) else "" for i, name in carried}
+            result, ok = self._code_row(number, row, kept)
+            self.counts.lines += 1
+            self.counts.errors += not ok
+            yield number, kept, result
+
+    def _code_row(self, number: int, row: list[str], kept: dict[str, str]) -> tuple[bytes, bool]:
+        problem = self._row_problem(row)
+        if problem is not None:
+            return _error_line(number, kept, problem), False
+        record: dict[str, str] = dict(kept)
+        for name, cell in zip(self.header, row, strict=False):
+            if cell.strip() and not name.startswith("_"):
+                record[name] = cell
+        return self.coder.code_line(number, json.dumps(record).encode())
+
+    def _row_problem(self, row: list[str]) -> str | None:
+        if not any(cell.strip() for cell in row):
+            return "empty row: each row is a record of answers under the header's question ids"
+        if len(row) > len(self.header):
+            return (
+                f"the row has {len(row)} cells but the header names {len(self.header)} "
+                "columns: quote a cell that contains a comma"
+            )
+        for name, cell in zip(self.header, row, strict=False):
+            if cell.strip() and PROBLEM_COLUMN.match(name):
+                return (
+                    f"column {name}: a record with several problems does not fit one CSV "
+                    "row; give it as a JSON line with `problems`"
+                )
+        return None
+
+
+def _checked_header(first: list[str]) -> list[str]:
+    header = [name.strip() for name in first]
+    for number, name in enumerate(header, start=1):
+        if not name:
+            raise CsvHeaderError(
+                f"CSV header: column {number} has no name; the first row names each column "
+                "(a question id, or _name for a column carried into the results)"
+            )
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise CsvHeaderError(f"CSV header: column {name} appears twice; name it once")
+        seen.add(name)
+    for name in (LINE, CODES, ERROR):
+        if name in seen:
+            raise CsvHeaderError(
+                f"CSV header: {name} is a column of the results; rename it _{name} to carry it"
+            )
+    return header
+
+
+def _error_line(number: int, kept: dict[str, str], message: str) -> bytes:
+    return json.dumps({LINE: number, **kept, ERROR: message}).encode()
+
+
+def csv_rows(source: IO[bytes]) -> Iterator[list[str]]:
+    """The rows of a UTF-8 CSV stream (a byte-order mark is skipped), read as they come."""
+    import io
+
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+    try:
+        yield from csv.reader(text)
+    except UnicodeDecodeError:
+        raise BackcoderError("CSV input: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise BackcoderError(f"CSV input: {exc}") from None
+    finally:
+        text.detach()
+
+
+def write_csv(batch: CsvBatch, rows: Iterable[list[str]], sink: IO[bytes]) -> None:
+    """Result rows as CSV: `line`, the `_` columns, the codes in reporting order
+    (comma-separated in one cell), the error; written as they are coded."""
+    import io
+
+    text = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=False)  # type: ignore[arg-type]
+    writer = csv.writer(text, lineterminator="\n")
+    try:
+        header_written = False
+        for number, kept, result in batch.read(rows):
+            if not header_written:
+                writer.writerow([LINE, *kept, CODES, ERROR])
+                header_written = True
+            data = json.loads(result)
+            codes = ",".join(code["code"] for code in data.get("codes", ()))
+            writer.writerow([number, *kept.values(), codes, data.get(ERROR, "")])
+        if not header_written and batch.header:
+            carried = [name for name in batch.header if name.startswith("_")]
+            writer.writerow([LINE, *carried, CODES, ERROR])
+        text.flush()
+    finally:
+        text.detach()
+
+
+def write_json_lines(batch: CsvBatch, rows: Iterable[list[str]], sink: IO[bytes]) -> None:
+    """CSV in, JSON Lines out: each row's result line as it is coded."""
+    for _, _, result in batch.read(rows):
+        sink.write(result + b"\n")
