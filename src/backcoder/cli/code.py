@@ -8,12 +8,19 @@ from typing import Annotated, Any
 
 import typer
 
-from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.cli.common import (
+    JsonOption,
+    RulesOption,
+    environment,
+    exits_cleanly,
+    guard_outputs,
+    rules_inputs,
+)
 from backcoder.coding.coder import Coder
-from backcoder.errors import AnswersFileError
 from backcoder.files.bundle import load_bundle
 from backcoder.files.json_writer import answers_json, result_text
 from backcoder.files.reading import load_answers_file
+from backcoder.files.writing import write_whole
 
 AnswerOption = Annotated[
     list[str] | None,
@@ -59,6 +66,8 @@ def code(
 ) -> None:
     """Code one record: answers from flags or a file, the rest asked at the prompt."""
     env = environment()
+    inputs = [*rules_inputs(rules), *([(str(answers_file), answers_file)] if answers_file else [])]
+    guard_outputs(inputs, [(str(save), save)] if save is not None else [])
     coder = Coder(load_bundle(rules))
     file_answers = load_answers_file(answers_file) if answers_file is not None else None
     answers = coder.layers(answer or [], file_answers).merged()
@@ -92,7 +101,4 @@ def write_answers(path: Path, answers: dict[str, Any]) -> None:
         import yaml
 
         text = yaml.safe_dump(answers, sort_keys=False)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise AnswersFileError(f"{path}: cannot be written ({exc.strerror})") from None
+    write_whole(path, text, named=True)

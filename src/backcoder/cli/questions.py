@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.cli.common import (
+    JsonOption,
+    RulesOption,
+    environment,
+    exits_cleanly,
+    guard_outputs,
+    rules_inputs,
+)
 from backcoder.files.bundle import load_bundle
 from backcoder.language.model import RuleSet
 
@@ -14,6 +21,7 @@ from backcoder.language.model import RuleSet
 def questions(json_output: JsonOption = False, rules: RulesOption = None) -> None:
     """List every question id, its choices and when the tree asks it."""
     env = environment()
+    guard_outputs(rules_inputs(rules))
     bundle = load_bundle(rules)
     listing = vocabulary(bundle.rules, bundle.asked_when)
     if json_output:

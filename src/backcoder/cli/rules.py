@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backcoder.cli.common import environment, exits_cleanly
+from backcoder.cli.common import environment, exits_cleanly, guard_outputs, rules_inputs
 from backcoder.errors import BackcoderError
 from backcoder.language.model import rules_json_schema
 
@@ -44,6 +44,7 @@ def check(path: PathArgument = None) -> None:
 
     env = environment()
     path = path or shipped_rules_path()
+    guard_outputs(rules_inputs(path))
     problems = check_rules(parse_rules(path), OfficialTabular(), parse_knowledge(path))
     for problem in problems:
         print(problem.line(str(path)), file=env.stderr)
@@ -61,20 +62,20 @@ def check(path: PathArgument = None) -> None:
 @exits_cleanly
 def build(path: PathArgument = None) -> None:
     """Check the rule file, then write NAME.built.json beside it for fast start-up."""
-    from backcoder.files.bundle import built_path, shipped_rules_path
+    from backcoder.files.bundle import built_path, knowledge_path, shipped_rules_path
+    from backcoder.files.writing import write_whole
 
     env = environment()
     path = path or shipped_rules_path()
+    target = built_path(path)
+    sources = [(str(source), source) for source in (path, knowledge_path(path))]
+    guard_outputs(sources, [(str(target), target)])
     document, problems = built_form(path)
     for problem in problems:
         print(problem.line(str(path)), file=env.stderr)
     if document is None:
         raise RulesNotSound(f"{path}: not built: {len(problems)} problem(s) found")
-    target = built_path(path)
-    try:
-        target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise BackcoderError(f"{target}: cannot be written ({exc.strerror})") from None
+    write_whole(target, json.dumps(document, indent=1) + "\n", named=False)
     count = len(document["derived"]["codes"])
     print(f"{target}: {count} codes, {len(document['codes'])} tabular entries", file=env.stdout)
 

@@ -24,6 +24,13 @@ from backcoder.coding.coder import Coder
 from backcoder.engine.answers import Answer, Source, parse_answer
 from backcoder.errors import AnswerError, BackcoderError
 from backcoder.files.json_writer import result_json
+from backcoder.files.reading import (
+    MAX_BATCH_LINE,
+    MAX_DEPTH,
+    DuplicateKey,
+    refuse_duplicates,
+    too_deep,
+)
 
 CACHE_SIZE = 16384
 """Distinct records (and, separately, distinct paths) whose JSON is kept: about 40 MB."""
@@ -45,8 +52,13 @@ def _finite_float(text: str) -> float:
     return number
 
 
-_strict_json = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float).decode
-"""json.loads, but refusing NaN and Infinity, which no JSON reader of the output accepts."""
+_strict_json = json.JSONDecoder(
+    parse_constant=_refuse_constant,
+    parse_float=_finite_float,
+    object_pairs_hook=refuse_duplicates,
+).decode
+"""json.loads, but refusing NaN and Infinity, which no JSON reader of the output accepts,
+and a key given twice in one object (which json.loads resolves silently to the last)."""
 
 
 @dataclass
@@ -80,13 +92,19 @@ class BatchCoder:
         counts = self.counts
         code_line = self.code_line
         for number, raw in enumerate(lines, start=1):
-            line, ok = code_line(number, raw)
+            try:
+                line, ok = code_line(number, raw)
+            except Exception as exc:  # a fault on one line never costs the lines after it
+                line, ok = _error_line(number, (), f"could not be coded ({exc!r})"), False
             counts.lines = number
             if not ok:
                 counts.errors += 1
             yield line
 
     def code_line(self, number: int, raw: bytes) -> tuple[bytes, bool]:
+        if len(raw) > MAX_BATCH_LINE:
+            message = f"longer than {MAX_BATCH_LINE:,} bytes: a line is one record of answers"
+            return _error_line(number, (), message), False
         if number == 1 and raw.startswith(UTF8_BOM):
             raw = raw[len(UTF8_BOM) :]
         split = _split_id(raw)
@@ -104,9 +122,18 @@ class BatchCoder:
     def _parse_line(self, number: int, raw: bytes) -> tuple[bytes, bool, bytes | None]:
         """The line coded from its parsed JSON; also its body when the JSON was valid."""
         try:
-            record = _strict_json(raw.decode("utf-8"))
+            text = raw.decode("utf-8")
+            record = _strict_json(text)
+            if text.count("[") + text.count("{") > MAX_DEPTH and too_deep(record):
+                raise RecursionError
         except UnicodeDecodeError:
             return _error_line(number, (), "not UTF-8 text"), False, None
+        except RecursionError:
+            message = f"nested more than {MAX_DEPTH} levels deep: a line is an object of answers"
+            return _error_line(number, (), message), False, None
+        except DuplicateKey as exc:
+            message = f"{exc}: give each answer once (a list for several values)"
+            return _error_line(number, (), message), False, None
         except ValueError as exc:
             problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
             message = f"{problem}: each line is a JSON object of answers"
