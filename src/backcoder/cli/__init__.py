@@ -85,7 +85,7 @@ def _finish(status: int, message: str | None = None, *, newline_first: bool = Fa
         status = ExitStatus.OK if message is None else status
     except (OSError, ValueError) as exc:
         _silence_stdout()
-        if message is None and isinstance(exc, OSError):
+        if message is None and status == ExitStatus.OK and isinstance(exc, OSError):
             status, message = ExitStatus.RECORD_ERRORS, output_failure(exc)
     if message is not None:
         Environment.from_process().error(message, newline_first=newline_first)

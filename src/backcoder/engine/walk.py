@@ -213,8 +213,11 @@ class Engine:
             if all(reported.code != code for reported in walk.codes):
                 scope = tuple((loop.question, loop.values[loop.index]) for loop in walk.loops)
                 walk.codes.append(ReportedCode(code, spec, walk.node, scope))
-        noted = any(name == walk.node for name, _ in walk.notes)  # once, however many regions
-        if node.note is not None and not noted:
+        # once, however many regions; outside an `each` loop no node is visited twice (the
+        # tree has no cycles), so only a loop needs the search
+        if node.note is not None and not (
+            walk.loops and any(name == walk.node for name, _ in walk.notes)
+        ):
             walk.notes.append((walk.node, node.note))
 
     def build_code(self, walk: Walk, spec: CodeSpec) -> str:

@@ -90,29 +90,32 @@ class LineSink:
 
     def write_lines(self, lines: list[bytes]) -> None:
         data = b"\n".join(lines) + b"\n"
+        sent = 0
         try:
             if self.fd is None:
                 self.stream.write(data)
                 self.stream.flush()
             else:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self.fd, view) :]
+                while sent < len(data):
+                    sent += os.write(self.fd, memoryview(data)[sent:])
         except OSError as exc:
+            whole = data.rfind(b"\n", 0, sent) + 1  # the lines that went out in full
+            self._count(data[:whole])
             self._cut_back()
             raise self.error(exc) from None
-        self.lines += len(lines)
+        self._count(data)
+
+    def _count(self, data: bytes) -> None:
+        self.lines += data.count(b"\n")
         if self._good_end is not None:
             self._good_end += len(data)
 
     def _cut_back(self) -> None:
         """Never half a line: a regular file loses the tail of a chunk that failed."""
         if self.fd is not None and self._good_end is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.ftruncate(self.fd, self._good_end)
                 os.lseek(self.fd, self._good_end, os.SEEK_SET)
-            except OSError:
-                pass
 
     def error(self, exc: OSError) -> OutputError:
         return output_error(self.name, exc, named=self.named)
@@ -130,6 +133,7 @@ class PartialFile:
     not exist). `keep_partial` keeps what was finished under TARGET.partial instead."""
 
     def __init__(self, target: Path) -> None:
+        self.given = target
         self.target = Path(os.path.realpath(target))  # through a symlink, as sort -o writes
         self.temporary = self.target.with_name(f".{self.target.name}.{os.getpid()}.tmp")
         try:
@@ -158,7 +162,7 @@ class PartialFile:
     def keep_partial(self) -> Path:
         """The finished lines, kept where a rerun will not mistake them for the result."""
         self._close()
-        partial = self.target.with_name(self.target.name + PARTIAL_SUFFIX)
+        partial = self.given.with_name(self.given.name + PARTIAL_SUFFIX)
         self._rename(partial)
         return partial
 
