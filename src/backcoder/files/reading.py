@@ -296,7 +296,7 @@ def parse_yaml(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise error(f"{path}{line}: not valid YAML ({problem})") from None
     except UnicodeDecodeError:
         raise error(f"{path}: not UTF-8 text") from None

@@ -147,13 +147,15 @@ class PartialFile:
     @staticmethod
     def suits(target: Path) -> bool:
         """A regular file or a new one; a device or a pipe (-o /dev/null) is written as it
-        is, since it cannot be replaced."""
+        is, since it cannot be replaced, and so is a file whose folder takes no new file."""
         try:
-            return stat.S_ISREG(os.stat(target).st_mode)
+            regular = stat.S_ISREG(os.stat(target).st_mode)
         except FileNotFoundError:
             return True
         except OSError:
             return False
+        # a writable file in a folder that is not: written in place, as before
+        return regular and os.access(Path(os.path.realpath(target)).parent, os.W_OK)
 
     def commit(self) -> None:
         self._close()
