@@ -67,17 +67,21 @@ def batch(
     sink = _open_output(output, partial, env.stdout)
     every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
     try:
-        with _Signals() as signals:
-            _stream(coder, _lines(source, source_name, file, env), sink, signals, every)
-    except (_Stop, KeyboardInterrupt, BackcoderError) as stop:
-        _stopped(stop, sink, partial, env)
+        try:
+            with _Signals() as signals:
+                lines = _lines(source, file, env)
+                _stream(coder, lines, sink, signals, every, source_name)
+        except (_Stop, KeyboardInterrupt, BackcoderError) as stop:
+            _stopped(stop, sink, partial, env)
+        if partial is not None:
+            partial.commit()
     finally:
         if source is not getattr(env.stdin, "buffer", env.stdin):
             source.close()
         if output is not None and partial is None:
             sink.stream.close()
-    if partial is not None:
-        partial.commit()
+        if partial is not None:
+            partial.discard()  # whatever else ended the run: no stray temporary file
     counts = coder.counts
     if counts.errors:
         env.error(f"batch: {counts.errors} of {counts.lines} lines had errors (see their `error`)")
@@ -130,7 +134,7 @@ class _Signals:
 
 
 def _stream(
-    coder: Any, lines: Iterator[bytes], sink: LineSink, signals: _Signals, every: int
+    coder: Any, lines: Iterator[bytes], sink: LineSink, signals: _Signals, every: int, name: str
 ) -> None:
     chunk: list[bytes] = []
     try:
@@ -140,7 +144,12 @@ def _stream(
                 signals.write(sink, chunk)
         if chunk:
             signals.write(sink, chunk)
-    except (_Stop, KeyboardInterrupt, _InputFault):
+    except OSError as exc:  # only reading raises it here: the sink raises OutputError
+        signals.writing = True
+        if chunk:
+            sink.write_lines(chunk)
+        raise _InputFault(f"{name}: cannot be read ({exc.strerror})") from None
+    except (_Stop, KeyboardInterrupt):
         signals.writing = True  # a second signal now waits: the finished lines go out first
         if chunk:
             sink.write_lines(chunk)
@@ -155,19 +164,10 @@ class _InputFault(BackcoderError):
     """The input could not be read on (an I/O error, a device gone)."""
 
 
-def _lines(source: IO[bytes], name: str, file: str, env: Environment) -> Iterator[bytes]:
+def _lines(source: IO[bytes], file: str, env: Environment) -> Iterator[bytes]:
     """The input's lines, bounded in length, with a progress bar on a terminal."""
     lines = bounded_lines(source)
-    if file != STDIN and env.stderr_isatty:
-        lines = _with_progress(lines, file, env)
-    try:
-        yield from lines
-    except OSError as exc:
-        raise _InputFault(f"{name}: cannot be read ({exc.strerror})") from None
-    finally:
-        close = getattr(lines, "close", None)
-        if close is not None:
-            close()
+    return _with_progress(lines, file, env) if file != STDIN and env.stderr_isatty else lines
 
 
 def _stopped(

@@ -62,20 +62,34 @@ def _size(limit: int) -> str:
     return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
 
 
+READ_CHUNK = 64 * 1024
+
+
 def bounded_lines(source: BinaryIO, limit: int = MAX_BATCH_LINE) -> Iterator[bytes]:
-    """The lines of `source`; a line longer than `limit` comes as its first limit + 1 bytes
-    (the rest is skipped unread into memory), so the caller can refuse it by its length."""
-    readline = source.readline
-    while True:
-        line = readline(limit + 1)
-        if not line:
-            return
-        if len(line) > limit and not line.endswith(b"\n"):
-            while True:
-                rest = readline(MIB)
-                if not rest or rest.endswith(b"\n"):
-                    break
-        yield line
+    """The lines of `source`, without their newline, read in blocks as they arrive (a
+    typed line at once). A line longer than `limit` comes as its first limit + 1 bytes or
+    more, never much more, so the caller refuses it by its length: its rest is skipped, not
+    held in memory."""
+    read = getattr(source, "read1", source.read)
+    pending = b""
+    head: bytes | None = None  # the start of a line too long, while its rest is skipped
+    while block := read(READ_CHUNK):
+        parts = block.split(b"\n")
+        last = parts.pop()
+        if parts:
+            if head is not None:
+                parts[0] = head  # the long line ends here: its start stands for it
+                head = None
+            elif pending:
+                parts[0] = pending + parts[0]
+            pending = b""
+            yield from parts
+        if head is None:
+            pending += last
+            if len(pending) > limit:
+                head, pending = pending[: limit + 1], b""
+    if head is not None or pending:
+        yield head if head is not None else pending
 
 
 def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -100,15 +100,15 @@ class LineSink:
                     sent += os.write(self.fd, memoryview(data)[sent:])
         except OSError as exc:
             whole = data.rfind(b"\n", 0, sent) + 1  # the lines that went out in full
-            self._count(data[:whole])
+            self._count(data[:whole].count(b"\n"), whole)
             self._cut_back()
             raise self.error(exc) from None
-        self._count(data)
+        self._count(len(lines), len(data))
 
-    def _count(self, data: bytes) -> None:
-        self.lines += data.count(b"\n")
+    def _count(self, lines: int, size: int) -> None:
+        self.lines += lines
         if self._good_end is not None:
-            self._good_end += len(data)
+            self._good_end += size
 
     def _cut_back(self) -> None:
         """Never half a line: a regular file loses the tail of a chunk that failed."""
@@ -143,6 +143,7 @@ class PartialFile:
         except OSError as exc:
             raise output_error(str(target), exc, named=True) from None
         self.stream: IO[bytes] = os.fdopen(descriptor, "wb", buffering=0)
+        self.renamed = False
 
     @staticmethod
     def suits(target: Path) -> bool:
@@ -169,9 +170,11 @@ class PartialFile:
         return partial
 
     def discard(self) -> None:
+        """The temporary file removed, unless it was already renamed (then nothing)."""
         self._close()
-        with contextlib.suppress(OSError):
-            self.temporary.unlink()
+        if not self.renamed:
+            with contextlib.suppress(OSError):
+                self.temporary.unlink()
 
     def _close(self) -> None:
         if not self.stream.closed:
@@ -182,6 +185,7 @@ class PartialFile:
     def _rename(self, to: Path) -> None:
         try:
             os.replace(self.temporary, to)
+            self.renamed = True
         except OSError as exc:
             self.discard()
             raise output_error(str(to), exc, named=True) from None
