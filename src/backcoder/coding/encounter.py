@@ -95,22 +95,16 @@ class Assembler:
         self.tabular = tabular
         self.notes = Excludes1Notes(tabular)
         self.guideline = f"ICD-10-CM Official Guidelines FY{fiscal_year(rules.icd10cm)}, section"
-        self._pairs: dict[tuple[CodeLine, CodeLine], PairDecision] = {}
+        self._pairs: dict[tuple[str, tuple[str, ...], str, tuple[str, ...]], PairDecision] = {}
 
     def assemble(
         self, shared: Mapping[str, Answer], results: Sequence[ProblemResult]
     ) -> EncounterResult:
-        occurrences = [
-            Occurrence(line._replace(role=Role.additional), number, position)
-            for number, result in enumerate(results, 1)
-            for position, line in enumerate(result.codes)
-        ]
-        kept, decisions = self.decide(occurrences)
-        codes = merged_codes(kept)
+        codes, rationale = self.codes(results)
         asked = {step.question for result in results for step in result.path}
         return EncounterResult(
             codes=codes,
-            rationale=_rationale(codes, results) + decisions + _sequencing(codes, self.guideline),
+            rationale=rationale,
             queries=_tagged(results, "queries"),
             checklist=_tagged(results, "checklist"),
             more_specific=_tagged(results, "more_specific"),
@@ -121,6 +115,20 @@ class Assembler:
             rules=results[0].rules,
             backcoder=__version__,
         )
+
+    def codes(
+        self, results: Sequence[ProblemResult]
+    ) -> tuple[tuple[CodeLine, ...], tuple[Reason, ...]]:
+        """The encounter's codes in reporting order, and why: each code's reasons, then the
+        decisions across problems."""
+        occurrences = [
+            Occurrence(line, number, position)
+            for number, result in enumerate(results, 1)
+            for position, line in enumerate(result.codes)
+        ]
+        kept, decisions = self.decide(occurrences)
+        codes = merged_codes(kept)
+        return codes, _rationale(codes, results) + decisions + _sequencing(codes, self.guideline)
 
     def decide(self, occurrences: list[Occurrence]) -> tuple[list[Occurrence], tuple[Reason, ...]]:
         """The occurrences left once every pair of codes of different problems is settled:
@@ -146,10 +154,12 @@ class Assembler:
         return kept, tuple(reasons)
 
     def pair(self, first: CodeLine, second: CodeLine) -> PairDecision:
-        key = (first, second)
-        if key not in self._pairs:
-            self._pairs[key] = self._decide_pair(first, second)
-        return self._pairs[key]
+        key = (first.code, first.sites, second.code, second.sites)
+        try:
+            return self._pairs[key]
+        except KeyError:
+            decision = self._pairs[key] = self._decide_pair(first, second)
+            return decision
 
     def _decide_pair(self, first: CodeLine, second: CodeLine) -> PairDecision:
         if first.code == second.code:

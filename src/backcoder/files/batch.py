@@ -13,6 +13,7 @@ and both caches are bounded, so memory stays flat.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -85,11 +86,13 @@ class BatchCoder:
     def __init__(self, coder: Coder) -> None:
         self.coder = coder
         self._records = BoundedCache()  # record answers -> (body JSON, ok)
-        self._paths = BoundedCache()  # path answers -> result JSON without `unused`
+        self._paths = BoundedCache()  # path answers -> the path's result and JSON
+        self._serial = itertools.count()  # tells paths apart in the encounter cache's keys
         self._answers = BoundedCache()  # (question, raw value) -> validated answer
         self._decisions = Decisions()  # raw answers of a path's questions -> that path
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
         self._encounters = BoundedCache()  # the paths of a record's problems -> JSON
+        self._fragments = BoundedCache()  # a code line or reason -> its JSON
         self.counts = BatchCounts()
 
     def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
@@ -153,29 +156,30 @@ class BatchCoder:
             if PROBLEMS in answers:
                 return self._encounter(answers), True
             parsed = {key: self._parsed(key, value) for key, value in answers.items()}
-            path_key, path = self._walked(answers, parsed)
+            path = self._walked(answers, parsed)
             core = path.core
         except BackcoderError as exc:
             return _error_body(str(exc)), False
-        asked = {question for question, _ in path_key}
+        asked = path.asked
         unused = {key: parsed[key].as_json() for key in parsed if key not in asked}
         if not unused:
             return (core + NO_UNUSED).encode(), True
         return (core + ', "unused": ' + _to_json(unused) + "}").encode(), True
 
-    def _walked(self, raw: dict[str, Any], parsed: dict[str, Answer]) -> tuple[Any, _Path]:
-        """The path a record walks and its result and JSON, built once per distinct path: a
-        record whose raw answers match a known path's is looked up, not walked."""
-        path_key = self._decisions.path_for(raw)
-        known = self._paths.get(path_key) if path_key is not None else None
+    def _walked(self, raw: dict[str, Any], parsed: dict[str, Answer]) -> _Path:
+        """The path a record walks, with its result and JSON, built once per distinct path:
+        a record whose raw answers match a known path's is looked up, not walked."""
+        known = self._decisions.path_for(raw)
         if known is None:
             coder = self.coder
             finished = coder.finish(parsed, missing_hint="add it to the line")
             path_key = tuple((step.question, step.answer) for step in finished.walk.path)
-            self._decisions.learn(raw, path_key)
-            result = coder.result(dict(path_key), finished)
-            known = self._paths.remember(path_key, _Path(result))
-        return path_key, known
+            known = self._paths.get(path_key)
+            if known is None:
+                result = coder.result(dict(path_key), finished)
+                known = self._paths.remember(path_key, _Path(result, next(self._serial)))
+            self._decisions.learn(raw, path_key, known)
+        return known
 
     def _encounter(self, record: dict[str, Any]) -> bytes:
         """A record with `problems`: each problem walked through the path caches with the
@@ -189,11 +193,11 @@ class BatchCoder:
         for number, own_raw in enumerate(problems, 1):
             try:
                 own = {key: self._parsed(key, value) for key, value in own_raw.items()}
-                path_key, path = self._walked({**shared_raw, **own_raw}, {**shared, **own})
+                path = self._walked({**shared_raw, **own_raw}, {**shared, **own})
             except BackcoderError as exc:
                 raise in_problem(exc, number) from None
             asked = path.asked
-            keys.append(path_key)
+            keys.append(path.number)
             paths.append(path)
             unused.append({k: a.as_json() for k, a in own.items() if k not in asked})
         core = self._encounters.get(tuple(keys))
@@ -224,18 +228,27 @@ class BatchCoder:
         """The fields an encounter's list of paths decides, as JSON text: codes, path,
         rationale, queries, checklist, more specific codes, warnings."""
         results = [path.result for path in paths]
-        encounter = self.coder.assembler.assemble({}, results)
+        codes, rationale = self.coder.assembler.codes(results)
+        warnings = list(dict.fromkeys(w for result in results for w in result.warnings))
         tagged = [path.tagged(number) for number, path in enumerate(paths, 1)]
+        fragment = self._fragment
         fields = [
-            '"codes": ' + _to_json([code_json(line) for line in encounter.codes]),
+            '"codes": [' + ", ".join(fragment(line, code_json) for line in codes) + "]",
             '"path": [' + ", ".join(t[0] for t in tagged if t[0]) + "]",
-            '"rationale": ' + _to_json([reason_json(r) for r in encounter.rationale]),
+            '"rationale": [' + ", ".join(fragment(r, reason_json) for r in rationale) + "]",
             '"queries": [' + ", ".join(t[1] for t in tagged if t[1]) + "]",
             '"checklist": [' + ", ".join(t[2] for t in tagged if t[2]) + "]",
             '"more_specific": [' + ", ".join(t[3] for t in tagged if t[3]) + "]",
-            '"warnings": ' + _to_json(list(encounter.warnings)),
+            '"warnings": ' + _to_json(warnings),
         ]
         return ", " + ", ".join(fields)
+
+    def _fragment(self, item: Any, writer: Any) -> str:
+        """A code line's or a reason's JSON, encoded once: visits share most of them."""
+        found = self._fragments.get(item)
+        if found is None:
+            found = self._fragments.remember(item, _to_json(writer(item)))
+        return found
 
     @cached_property
     def _tail(self) -> str:
@@ -285,10 +298,11 @@ def _split_id(raw: bytes) -> tuple[bytes, bytes] | None:
 class _Path:
     """A path's result and the JSON fragments every line that walks it reuses."""
 
-    __slots__ = ("result", "core", "body", "asked", "answers", "_tagged")
+    __slots__ = ("result", "number", "core", "body", "asked", "answers", "_tagged")
 
-    def __init__(self, result: ProblemResult) -> None:
+    def __init__(self, result: ProblemResult, number: int) -> None:
         self.result = result
+        self.number = number
         self.core = ", " + _to_json(result_json(result, unused=False))[1:-1]
         self.body = _to_json(problem_json(result, unused=False))[:-1]
         self.asked = frozenset(step.question for step in result.path)
@@ -340,7 +354,8 @@ class Decisions:
             step = found
         return step.path
 
-    def learn(self, answers: dict[str, Any], path: tuple[tuple[str, Any], ...]) -> None:
+    def learn(self, answers: dict[str, Any], path: tuple[tuple[str, Any], ...], found: Any) -> None:
+        """Remember that `answers` walk `path`; `path_for` then answers `found`."""
         if self._size >= 16 * CACHE_SIZE:
             self._root, self._size = _Step(), 0
         step = self._root
@@ -352,7 +367,7 @@ class Decisions:
             key = _hashable(answers.get(question, _MISSING))
             step = step.children.setdefault(key, _Step())
             self._size += 1
-        step.path = path
+        step.path = found
 
 
 class _Step:
