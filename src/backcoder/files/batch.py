@@ -26,6 +26,7 @@ from backcoder.coding.records import PROBLEMS, raw_problems
 from backcoder.engine.answers import Answer, Source, parse_answer
 from backcoder.errors import AnswerError, BackcoderError
 from backcoder.files.json_writer import encounter_json, result_json
+from backcoder.icd.conventions import Excludes1Notes
 
 CACHE_SIZE = 16384
 """Distinct records (and, separately, distinct paths) whose JSON is kept: about 40 MB."""
@@ -75,6 +76,7 @@ class BatchCoder:
         self._answers = BoundedCache()  # (question, raw value) -> validated answer
         self._decisions = Decisions()  # raw answers of a path's questions -> that path
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
+        self._notes = Excludes1Notes(coder.bundle.tabular)
         self.counts = BatchCounts()
 
     def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
@@ -178,7 +180,8 @@ class BatchCoder:
                 raise in_problem(exc, number) from None
             asked = {question for question, _ in path_key}
             results.append(result._replace(unused={k: a for k, a in own.items() if k not in asked}))
-        encounter = assemble(self.coder.rules, self.coder.bundle.tabular, shared, results)
+        coder = self.coder
+        encounter = assemble(coder.rules, coder.bundle.tabular, shared, results, self._notes)
         return (", " + _to_json(encounter_json(encounter))[1:-1] + "}").encode()
 
     def _parsed(self, question: str, raw: Any) -> Answer:
