@@ -29,12 +29,18 @@ from backcoder.coding.result import (
     Reason,
     Role,
 )
-from backcoder.coding.sequencing import RANK
 from backcoder.engine.answers import Answer
 from backcoder.errors import BackcoderError
 from backcoder.icd.conventions import Excludes1Notes, is_sequela
 from backcoder.icd.tabular import Tabular, fiscal_year
-from backcoder.language.model import NOT_DOCUMENTED, SPECIFICITY, Explanation, Kind, RuleSet
+from backcoder.language.model import (
+    NOT_DOCUMENTED,
+    SPECIFICITY,
+    Explanation,
+    Kind,
+    RuleSet,
+    matching_values,
+)
 from backcoder.language.model import Sequence as Sequencing
 
 if TYPE_CHECKING:
@@ -127,8 +133,20 @@ class Assembler:
             for position, line in enumerate(result.codes)
         ]
         kept, decisions = self.decide(occurrences)
-        codes = merged_codes(kept)
+        leading = {n for n, result in enumerate(results, 1) if self.leads(result)}
+        codes = merged_codes(kept, leading)
         return codes, _rationale(codes, results) + decisions + _sequencing(codes, self.guideline)
+
+    def leads(self, result: ProblemResult) -> bool:
+        """Whether the problem's first-sequenced codes lead the encounter (`leads_when`)."""
+        wanted = self.rules.leads_when
+        if not wanted:
+            return False
+        answers = {step.question: step.answer.values for step in result.path}
+        return all(
+            not matching_values(value).isdisjoint(answers.get(key, ()))
+            for key, value in wanted.items()
+        )
 
     def decide(self, occurrences: list[Occurrence]) -> tuple[list[Occurrence], tuple[Reason, ...]]:
         """The occurrences left once every pair of codes of different problems is settled:
@@ -184,20 +202,32 @@ class Assembler:
         return self.rules.explanation(symptom.code, cause.code)
 
     def _excludes1(self, first: CodeLine, second: CodeLine) -> PairDecision:
-        """Both codes when the rule file allows the pair for unrelated conditions at
-        different sites (I.A.12.a); else the less specific gives way."""
+        """Both codes when they stand at different documented sites: unrelated conditions
+        (I.A.12.a; a G89 code is not bound to a site, so it never qualifies); both beside a
+        sequela, whose residual is coded with it (I.C.19.a); else the less specific gives
+        way."""
         a, b = first.code, second.code
         note_a, note_b = self.notes.note(a, b), self.notes.note(b, a)
         if note_a is None and note_b is None:
             return None
-        exception = self.rules.excludes1_exception(a, b)
-        if exception is not None and not same_site(first, second):
-            text = f"{a} and {b} are both reported despite {note_a or note_b}: {exception}"
+        note = note_a or note_b
+        if not same_site(first, second) and Kind.pain not in (first.kind, second.kind):
+            why = self.rules.excludes1_exception(a, b) or (
+                "the conditions are at different documented sites, so they are unrelated"
+            )
+            text = f"{a} and {b} are both reported despite {note}: {why}"
             return "excludes1", None, text, (f"{self.guideline} I.A.12.a",)
+        sequela = next((c for c in (first, second) if is_sequela(self.tabular, c.code)), None)
+        if sequela is not None:
+            text = (
+                f"{a} and {b} are both reported despite {note}: {sequela.code} is a sequela, "
+                "and its residual condition is coded beside it"
+            )
+            return "excludes1", None, text, (f"{self.guideline} I.C.19.a",)
         loser = more_general(first, second, note_a, note_b)
         gone, kept = (first, second) if loser == 0 else (second, first)
         at, by = ("{0}", "{1}") if loser == 0 else ("{1}", "{0}")
-        note = (note_a if loser == 0 else note_b) or note_a or note_b
+        note = (note_a if loser == 0 else note_b) or note
         text = (
             f"{gone.code} of problem {at} is not reported: {note}. The more specific "
             f"{kept.code} of problem {by} is kept."
@@ -235,10 +265,18 @@ def more_general(first: CodeLine, second: CodeLine, note_a: str | None, note_b: 
 # ------------------------------------------------------------------ order
 
 
-def merged_codes(occurrences: list[Occurrence]) -> tuple[CodeLine, ...]:
-    """Each code once, listing every problem it came from, in reporting order: the tree's
-    sequence rank (G89 first at a pain-management encounter), then the problems as listed."""
-    ordered = sorted(occurrences, key=lambda o: (RANK[o.line.sequence], o.problem, o.position))
+def merged_codes(occurrences: list[Occurrence], leading: set[int]) -> tuple[CodeLine, ...]:
+    """Each code once, listing every problem it came from, in reporting order: a leading
+    problem's first-sequenced codes (G89 at a pain-management encounter), then the problems
+    as listed, each in its own order, then the codes sequenced last (G89 as additional)."""
+
+    def tier(occurrence: Occurrence) -> int:
+        sequence = occurrence.line.sequence
+        if sequence is Sequencing.first:
+            return 0 if occurrence.problem in leading else 1
+        return 2 if sequence is Sequencing.last else 1
+
+    ordered = sorted(occurrences, key=lambda o: (tier(o), o.problem, o.position))
     problems: dict[str, list[int]] = {}
     first_seen: dict[str, CodeLine] = {}
     for occurrence in ordered:
