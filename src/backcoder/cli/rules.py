@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -92,6 +93,28 @@ def built_form(path: Path) -> tuple[dict[str, Any] | None, list[Defect]]:
         return None, defects
     document = built_document(path, rules, proven.codes, proven.derived, knowledge, tabular.release)
     return document, []
+
+
+class GraphFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command("graph")
+@exits_cleanly
+def graph(
+    path: PathArgument = None,
+    form: Annotated[
+        GraphFormat,
+        typer.Option("--format", help="mermaid (Markdown code hosts render it) or dot (Graphviz)."),
+    ] = GraphFormat.mermaid,
+) -> None:
+    """Draw the tree: questions, answers on the arrows, codes at the leaves."""
+    from backcoder.files.bundle import load_bundle
+    from backcoder.files.tree_graph import dot, mermaid
+
+    rules = load_bundle(path).rules
+    environment().stdout.write(mermaid(rules) if form is GraphFormat.mermaid else dot(rules))
 
 
 @app.command("schema")
