@@ -104,3 +104,23 @@ def test_another_rule_file_and_a_changed_one(tmp_path: Path) -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError):
         backcoder.nothing_here  # noqa: B018
+
+
+def test_a_record_with_problems_gives_an_encounter() -> None:
+    from backcoder.coding.result import EncounterResult
+
+    record = {
+        "trauma": "no",
+        "attribution": "none",
+        "pain_course": "acute",
+        "problems": [
+            {"region": "cervical", "nerve": "none"},
+            {"region": "thoracic", "nerve": "none"},
+        ],
+    }
+    result = backcoder.code(record)
+    assert isinstance(result, EncounterResult)
+    assert result.code_list == ["M54.2", "M54.6"]
+    assert backcoder.result_json(result)["problems"][1]["codes"][0]["code"] == "M54.6"
+    with pytest.raises(AnswerError, match="problem 2: 'lumbr' is not a choice for region"):
+        backcoder.code({**record, "problems": [{"region": "cervical"}, {"region": "lumbr"}]})

@@ -336,3 +336,45 @@ def test_fhir_is_imported_only_when_used() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+ENCOUNTER = {
+    "trauma": "no",
+    "attribution": "none",
+    "pain_course": "chronic",
+    "reason": "other",
+    "problems": [
+        {"region": "cervical", "nerve": "none"},
+        {"region": "lumbar", "nerve": "radiculopathy", "cause": "disc"},
+    ],
+}
+
+
+def test_an_encounter_is_one_bundle_with_each_code_once(cli: Any, tmp_path: Path) -> None:
+    """encounters.md: each code once, the problems it came from as its evidence."""
+    path = tmp_path / "visit.json"
+    path.write_text(json.dumps(ENCOUNTER), encoding="utf-8")
+    as_json = json.loads(cli("code", "--no-input", "--json", "--answers", str(path)).stdout)
+    result = cli("code", "--no-input", "--format", "fhir", "--answers", str(path))
+    assert result.exit_code == 0, result.stderr
+    conditions = [entry.resource for entry in _bundle_of(result.stdout).entry]
+    assert [c.code.coding[0].code for c in conditions] == [c["code"] for c in as_json["codes"]]
+    for condition, line in zip(conditions, as_json["codes"], strict=True):
+        assert len(condition.evidence) == len(line["problems"])
+        numbers = ", ".join(str(n) for n in line["problems"])
+        assert condition.note[0].text.endswith(f"for problem {numbers}.")
+        regions = {
+            coding.code
+            for concept in condition.evidence[0].code
+            for coding in concept.coding
+            if coding.system.endswith(":region")
+        }
+        assert regions == {["cervical", "lumbar"][line["problems"][0] - 1]}
+
+
+def test_batch_codes_an_encounter_line(cli: Any) -> None:
+    lines = json.dumps({"_id": "v17", **ENCOUNTER}) + "\n" + '{"problems": []}\n'
+    result = cli("batch", "--format", "fhir", "-", input=lines)
+    first, second = (_bundle_of(text) for text in result.stdout.splitlines())
+    assert first.identifier.value == "v17" and len(first.entry) >= 2
+    assert second.entry[0].resource.issue[0].diagnostics.startswith("line 2: problems is a list")

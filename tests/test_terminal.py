@@ -24,7 +24,9 @@ import pytest
 # for questions that take several values.
 PROMPT = r"> \(number or id(?:, several separated by commas)?; \? help, b back\) "
 # The header of every question shown: "Question N of at most M  <text>  (<id>)".
-HEADER = re.compile(r"Question (\d+) of at most (\d+)  (.+?)  \((\w+)\)")
+HEADER = re.compile(r"[Qq]uestion (\d+) of at most (\d+)  (.+?)  \((\w+)\)")
+# After the last problem is coded: "Does the visit document another back problem?"
+ANOTHER = r"> \(y / N; b back\) "
 
 # Everything but red_flags and lumbar_cause, for "low back pain, not further documented".
 LOW_BACK_FLAGS = [
@@ -85,8 +87,11 @@ class Session:
         return before
 
     def finish(self) -> int | None:
-        """Wait for the program to end; its exit status (None if a signal ended it)."""
-        self.child.expect(pexpect.EOF)
+        """Wait for the program to end, answering "no other back problem" (Enter) when it
+        asks; its exit status (None if a signal ended it)."""
+        if self.child.expect([ANOTHER, pexpect.EOF]) == 0:
+            self.child.sendline("")
+            self.child.expect(pexpect.EOF)
         self.child.close()
         return self.child.exitstatus
 
@@ -439,7 +444,7 @@ def test_json_with_prompts(run) -> None:
     out = session.transcript
     assert session.asked() == ["red_flags", "lumbar_cause"]
     # The result follows the last prompt and the echoed answer; it is the rest of the output.
-    after_prompts = out[out.rindex("b back) 5\n") + len("b back) 5\n") :]
+    after_prompts = out[out.rindex("(y / N; b back) \n") + len("(y / N; b back) \n") :]
     result = json.loads(after_prompts)
     assert [code["code"] for code in result["codes"]] == ["M54.50"]
     assert result["answers"]["lumbar_cause"] == "not_documented"

@@ -22,29 +22,35 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backcoder.coding.coder import Coder
-    from backcoder.coding.result import ProblemResult
+    from backcoder.coding.result import Result
 
 __all__ = ["code", "result_json"]
 
 
-def code(answers: Mapping[str, Any], rules: str | os.PathLike[str] | None = None) -> ProblemResult:
+def code(answers: Mapping[str, Any], rules: str | os.PathLike[str] | None = None) -> Result:
     """The result for a mapping of answers: the codes in reporting order with their titles,
     the path, the reasons, queries and the rest (README, "The result"). Questions the path
     needs that are not answered take their defaults where they have one; otherwise
-    `MissingAnswer` names the question and its values. `rules` is a rule file to use instead
+    `MissingAnswer` names the question and its values. A record with `problems` (one
+    mapping of answers per back problem, the top-level answers shared) gives an
+    `EncounterResult`, any other a `ProblemResult`. `rules` is a rule file to use instead
     of the shipped back-pain rules."""
+    from backcoder.coding.records import parse_record
     from backcoder.engine.answers import Source
 
     coder = _coder(rules)
     raw = {str(key): value for key, value in answers.items() if not str(key).startswith("_")}
-    return coder.code(coder.parse(raw, Source.file), missing_hint="add {question} to the answers")
+    record = parse_record(coder.rules, raw, Source.file)
+    if record.problems is None:
+        return coder.code(record.shared, missing_hint="add {question} to the answers")
+    return coder.code_record(record)
 
 
-def result_json(result: ProblemResult) -> dict[str, Any]:
+def result_json(result: Result) -> dict[str, Any]:
     """The result as the JSON object `backcoder code --json` prints (plain dicts and lists)."""
-    from backcoder.files.json_writer import result_json as to_json
+    from backcoder.files.json_writer import any_json
 
-    return to_json(result)
+    return any_json(result)
 
 
 def _coder(rules: str | os.PathLike[str] | None) -> Coder:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from backcoder.coding.coder import Coder
+from backcoder.coding.records import parse_record
+from backcoder.coding.result import Result
 from backcoder.engine.answers import Source
 from backcoder.errors import BackcoderError
 from backcoder.fhir import require_fhir
@@ -104,9 +106,11 @@ class FhirBatch:
         share it (only the identifier differs)."""
         coder = self.coder
         try:
-            result = coder.code(
-                coder.parse(answers, Source.batch), missing_hint="add it to the line"
-            )
+            record = parse_record(coder.rules, answers, Source.batch)
+            if record.problems is None:
+                result: Result = coder.code(record.shared, missing_hint="add it to the line")
+            else:
+                result = coder.code_record(record)
         except BackcoderError as exc:
             return Failure(str(exc))
         text = result_bundle(result, coder.rules).model_dump_json(exclude_none=True)

@@ -7,7 +7,8 @@ Encounter backcoder knows nothing of). Each Condition carries:
 - `code`: the ICD-10-CM coding (system http://hl7.org/fhir/sid/icd-10-cm, the code, the
   official title as `display`);
 - `category`: encounter-diagnosis, since the codes are those of one encounter's record;
-- `evidence`: the path, each answer as a Coding of the Questionnaire's code systems;
+- `evidence`: the path, each answer as a Coding of the Questionnaire's code systems (in an
+  encounter, one evidence per problem the code came from);
 - `note`: its place in the reporting order and role, why it was reported and the sources.
   The first Condition also carries the decisions that added no code and the red-flag
   notices.
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from backcoder.coding.result import CodeLine, PathEntry, ProblemResult, Reason
+from backcoder.coding.result import CodeLine, PathEntry, Reason, Result, problems_of
 from backcoder.fhir import ICD10CM_SYSTEM, answer_system, require_fhir, rules_url
 from backcoder.language.model import RuleSet
 
@@ -42,15 +43,27 @@ CATEGORY = {
 SUBJECT = {"display": "The patient of the coded record (not identified by backcoder)"}
 
 
-def result_bundle(result: ProblemResult, rules: RuleSet, record: str | None = None) -> Bundle:
-    """The Bundle of a result; `record` (a batch line's `_id`) becomes its identifier."""
+def result_bundle(result: Result, rules: RuleSet, record: str | None = None) -> Bundle:
+    """The Bundle of a result (one problem's, or an encounter's); `record` (a batch line's
+    `_id`) becomes its identifier."""
     require_fhir()
     from fhir.resources.R4B.bundle import Bundle
 
-    evidence = [{"code": [_answer_concept(rules, step) for step in result.path]}]
+    paths = [
+        {"code": [_answer_concept(rules, step) for step in problem.path]}
+        for problem in problems_of(result)
+    ]
     general = _general_notes(result)
     entries = [
-        {"resource": _condition(line, position, result, evidence, general if position == 0 else [])}
+        {
+            "resource": _condition(
+                line,
+                position,
+                result,
+                [paths[number - 1] for number in line.problems or (1,)],
+                general if position == 0 else [],
+            )
+        }
         for position, line in enumerate(result.codes)
     ]
     return Bundle.model_validate(_bundle(rules.name, record, entries))
@@ -83,7 +96,7 @@ def record_system(name: str) -> str:
 def _condition(
     line: CodeLine,
     position: int,
-    result: ProblemResult,
+    result: Result,
     evidence: list[dict[str, Any]],
     general: list[dict[str, str]],
 ) -> dict[str, Any]:
@@ -103,15 +116,21 @@ def _condition(
 
 def _order_text(line: CodeLine, position: int, count: int) -> str:
     follows = f", listed after {line.follows}" if line.follows else ""
-    return f"Reporting order: {position + 1} of {count}, {line.role.value}{follows}."
+    numbers = ", ".join(str(number) for number in line.problems)
+    problems = f", for problem {numbers}" if len(line.problems) == 1 else ""
+    problems = problems or (f", for problems {numbers}" if line.problems else "")
+    return f"Reporting order: {position + 1} of {count}, {line.role.value}{follows}{problems}."
 
 
 def _reason_text(reason: Reason) -> str:
+    numbers = ", ".join(str(number) for number in reason.problems)
+    which = f"Problem {numbers}: " if len(reason.problems) == 1 else ""
+    which = which or (f"Problems {numbers}: " if reason.problems else "")
     sources = "; ".join(reason.sources)
-    return f"{reason.reason}\n\nSources: {sources}" if sources else reason.reason
+    return which + (f"{reason.reason}\n\nSources: {sources}" if sources else reason.reason)
 
 
-def _general_notes(result: ProblemResult) -> list[dict[str, str]]:
+def _general_notes(result: Result) -> list[dict[str, str]]:
     notes = [
         {"text": "Decision: " + _reason_text(reason)}
         for reason in result.rationale

@@ -55,6 +55,17 @@ def code_finding(tabular: Tabular, code: str) -> Finding | None:
     return Finding(NOT_BILLABLE, code, message, "Guideline I.A.5", below=children)
 
 
+def is_sequela(tabular: Tabular, code: str) -> bool:
+    """The 7th character is the sequela of its category's table (`S`: sequela, I.C.19.a):
+    its residual condition is coded first, beside it, never left out for it."""
+    bare = undotted(code)
+    if len(bare) != 7:
+        return False
+    info = tabular.info(code)
+    meaning = info.seventh.get(bare[-1], "") if info is not None else ""
+    return meaning.lower() == "sequela"
+
+
 def excludes1_note(tabular: Tabular, code: str, other: str) -> str | None:
     """The Excludes1 note (of `code` or an ancestor) that forbids reporting `other` with it."""
     target = undotted(other)

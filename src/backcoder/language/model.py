@@ -336,6 +336,30 @@ def covers(pattern: str, code: str) -> bool:
 
 
 @rule_class
+class Explanation:
+    """Pain symptoms that a definitive diagnosis or injury explains at its site, so they are
+    not coded beside it (I.B.4, I.B.5): low back pain beside a lumbar strain, say.
+
+    Codes ending in `-` stand for every code below them. The encounter applies it across
+    problems (where both codes' sites are known they must meet) and the audit to a claim."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    symptoms: list[str]
+    by: list[str]
+    why: str
+    cite: list[Citation]
+
+    def __post_init__(self) -> None:
+        _cited(self.cite)
+
+    def explains(self, symptom: str, definitive: str) -> bool:
+        return any(covers(s, symptom) for s in self.symptoms) and any(
+            covers(d, definitive) for d in self.by
+        )
+
+
+@rule_class
 class RuleSet:
     """A whole rule file: questions, tables and the tree of nodes."""
 
@@ -351,16 +375,34 @@ class RuleSet:
     title: str = ""
     tables: dict[str, Table] = field(default_factory=dict)
     excludes1_allowed: list[AllowedPair] = field(default_factory=list)
+    site: str | None = None
+    """The question whose answer is a code's site (region): an encounter does not report a
+    symptom beside a definitive diagnosis that explains it at the same site (I.B.5)."""
+    visit: list[str] = field(default_factory=list)
+    explains: list[Explanation] = field(default_factory=list)
+    """Questions whose answer holds for the whole visit (red flags, course, reason): the
+    walker keeps them from one problem to the next."""
 
     def __post_init__(self) -> None:
         if CODED in self.questions:
             raise ValueError(f"`{CODED}` is reserved for conditions and cannot be a question id")
+        named = ([self.site] if self.site else []) + self.visit
+        unknown = [question for question in named if question not in self.questions]
+        if unknown:
+            raise ValueError(f"site and visit name questions; {unknown} are not questions")
 
     def excludes1_exception(self, first: str, second: str) -> str | None:
         """Why the tree may report an Excludes1 pair together (I.A.12.a), or None."""
         for pair in self.excludes1_allowed:
             if pair.allows(first, second):
                 return pair.why
+        return None
+
+    def explanation(self, symptom: str, definitive: str) -> Explanation | None:
+        """The entry by which `definitive` explains `symptom` at its site, or None."""
+        for entry in self.explains:
+            if entry.explains(symptom, definitive):
+                return entry
         return None
 
     def citations(self) -> Iterator[tuple[str, Citation]]:
@@ -374,6 +416,9 @@ class RuleSet:
                     yield name, citation
             for citation in node.note.cite if node.note else []:
                 yield name, citation
+        for entry in self.explains:
+            for citation in entry.cite:
+                yield "explains", citation
 
 
 @cache

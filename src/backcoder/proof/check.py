@@ -39,6 +39,7 @@ def check(rules: RuleSet, tabular: Tabular, knowledge: Knowledge | None = None) 
     found, emitted = path_defects(rules, tabular)
     defects = sorted(set(found))
     defects += sorted(set(citation_defects(rules, tabular)))
+    defects += sorted(set(explains_defects(rules, tabular)))
     if knowledge is not None:
         defects += sorted(set(knowledge_defects(rules, knowledge, tabular, emitted)))
     return defects
@@ -141,6 +142,15 @@ def _record(walk: Walk, facts: _PathFacts) -> None:
 
 
 # ------------------------------------------------------------------ citations
+
+
+def explains_defects(rules: RuleSet, tabular: Tabular) -> Iterator[Defect]:
+    """Every code or family an `explains` entry names is in the tabular."""
+    for number, entry in enumerate(rules.explains, start=1):
+        for family in [*entry.symptoms, *entry.by]:
+            stem = family.removesuffix("-").removesuffix(".")
+            if tabular.info(stem) is None:
+                yield Defect(f"explains {number}", f"{family} is not a code in the tabular")
 
 
 def citation_defects(rules: RuleSet, tabular: Tabular) -> Iterator[Defect]:
