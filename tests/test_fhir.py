@@ -378,3 +378,21 @@ def test_batch_codes_an_encounter_line(cli: Any) -> None:
     first, second = (_bundle_of(text) for text in result.stdout.splitlines())
     assert first.identifier.value == "v17" and len(first.entry) >= 2
     assert second.entry[0].resource.issue[0].diagnostics.startswith("line 2: problems is a list")
+
+
+def test_another_rule_set_names_its_own_questionnaire(cli: Any, tmp_path: Path) -> None:
+    from tests.test_cli_rules import TINY, write_rules
+
+    path = write_rules(tmp_path, TINY)
+    result = cli("questions", "--format", "fhir", "--rules", str(path))
+    assert result.exit_code == 0, result.stderr
+    questionnaire = Questionnaire.model_validate_json(result.stdout)
+    assert questionnaire.url == "urn:backcoder:rules:tiny" and questionnaire.name == "Tiny"
+    [item] = questionnaire.item
+    assert item.linkId == "site" and item.required is True and item.enableWhen is None
+    assert item.answerOption[0].valueCoding.system == "urn:backcoder:rules:tiny:site"
+    response = tmp_path / "response.json"
+    response.write_text(json.dumps(_response()), encoding="utf-8")  # to back-pain's
+    refused = cli("code", "--no-input", "--rules", str(path), "--answers", str(response))
+    assert refused.exit_code == 2
+    assert "not to urn:backcoder:rules:tiny (the rule set tiny)" in refused.stderr

@@ -128,3 +128,11 @@ def test_a_small_rule_file(cli: Any, tmp_path: Path) -> None:
         '  n_neck("M54.2")',
         '  n_mid("M54.6")',
     ]
+
+
+def test_a_tree_that_cannot_be_walked_is_not_drawn(cli: Any, tmp_path: Path) -> None:
+    path = write_rules(tmp_path, mutated(nodes__site__branches={"neck": "neck", "mid": "gone"}))
+    result = cli("rules", "graph", str(path))
+    assert result.exit_code == 2
+    assert "site: refers to node 'gone', which does not exist" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -11,7 +11,7 @@ import typer
 
 from backcoder.cli.common import environment, exits_cleanly
 from backcoder.errors import BackcoderError
-from backcoder.language.model import rules_json_schema
+from backcoder.language.model import RuleSet, rules_json_schema
 
 if TYPE_CHECKING:
     from backcoder.language.graph import Defect
@@ -110,11 +110,29 @@ def graph(
     ] = GraphFormat.mermaid,
 ) -> None:
     """Draw the tree: questions, answers on the arrows, codes at the leaves."""
-    from backcoder.files.bundle import load_bundle
     from backcoder.files.tree_graph import dot, mermaid
 
-    rules = load_bundle(path).rules
+    rules = _rules_only(path)
     environment().stdout.write(mermaid(rules) if form is GraphFormat.mermaid else dot(rules))
+
+
+def _rules_only(path: Path | None) -> RuleSet:
+    """The rules from the built form when it is current, else from the file; never the
+    tabular, which drawing does not need and which takes seconds to read."""
+    from backcoder.files.bundle import (
+        has_current_build,
+        load_bundle,
+        parse_rules,
+        refuse_unrunnable,
+        shipped_rules_path,
+    )
+
+    path = path or shipped_rules_path()
+    if has_current_build(path):
+        return load_bundle(path).rules
+    rules = parse_rules(path)
+    refuse_unrunnable(path, rules)
+    return rules
 
 
 @app.command("schema")
