@@ -4,6 +4,7 @@ Bundles of Conditions; every resource validated by the FHIR models (fhir.resourc
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,31 @@ def test_one_item_per_question_with_coded_options(
             f"urn:backcoder:rules:back-pain:{question_id}"
         }
         assert [c["display"] for c in codings] == [c.label for c in question.choices.values()]
+
+
+def test_r4_invariants_the_models_do_not_check(questionnaire: dict[str, Any]) -> None:
+    """que-2 unique linkIds, que-6 display items neither required nor repeating, que-7
+    `exists` takes a boolean, que-11 no `initial` beside answerOption, que-12 a behaviour
+    for several enableWhen; cnl-0 a computable name."""
+
+    def every(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [found for item in items for found in [item, *every(item.get("item", []))]]
+
+    items = every(questionnaire["item"])
+    links = [item["linkId"] for item in items]
+    assert len(links) == len(set(links))
+    for item in items:
+        if item["type"] == "display":
+            assert not {"required", "repeats", "item", "answerOption"} & set(item)
+        assert not ("initial" in item and "answerOption" in item)
+        conditions = item.get("enableWhen", [])
+        if len(conditions) > 1:
+            assert item["enableBehavior"] in ("any", "all")
+        for condition in conditions:
+            if condition["operator"] == "exists":
+                assert isinstance(condition["answerBoolean"], bool)
+            assert condition["question"] in links
+    assert re.fullmatch(r"[A-Z]([A-Za-z0-9_]){0,254}", questionnaire["name"])
 
 
 def test_defaults_help_and_required(questionnaire: dict[str, Any]) -> None:
