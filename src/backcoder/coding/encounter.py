@@ -32,9 +32,9 @@ from backcoder.coding.result import (
 from backcoder.coding.sequencing import RANK
 from backcoder.engine.answers import Answer
 from backcoder.errors import BackcoderError
-from backcoder.icd.conventions import excludes1_note, is_sequela
+from backcoder.icd.conventions import Excludes1Notes, is_sequela
 from backcoder.icd.tabular import Tabular, fiscal_year
-from backcoder.language.model import NOT_DOCUMENTED, Kind, RuleSet
+from backcoder.language.model import NOT_DOCUMENTED, SPECIFICITY, Kind, RuleSet
 from backcoder.language.model import Sequence as Sequencing
 
 if TYPE_CHECKING:
@@ -84,7 +84,10 @@ def assemble(
     tabular: Tabular,
     shared: Mapping[str, Answer],
     results: Sequence[ProblemResult],
+    notes: Excludes1Notes | None = None,
 ) -> EncounterResult:
+    """The encounter from its problems' results; `notes` lets a batch read each code's
+    Excludes1 notes once for all its records."""
     occurrences = [
         Occurrence(line, number, position)
         for number, result in enumerate(results, 1)
@@ -92,7 +95,7 @@ def assemble(
     ]
     guideline = f"ICD-10-CM Official Guidelines FY{fiscal_year(rules.icd10cm)}, section"
     kept, explained = apply_explains(rules, tabular, occurrences, guideline)
-    kept, resolved = resolve_excludes1(rules, tabular, kept, guideline)
+    kept, resolved = resolve_excludes1(rules, notes or Excludes1Notes(tabular), kept, guideline)
     codes = merged_codes(kept)
     asked = {step.question for result in results for step in result.path}
     return EncounterResult(
@@ -175,7 +178,7 @@ def _explaining(
 
 
 def resolve_excludes1(
-    rules: RuleSet, tabular: Tabular, occurrences: list[Occurrence], guideline: str
+    rules: RuleSet, notes: Excludes1Notes, occurrences: list[Occurrence], guideline: str
 ) -> tuple[list[Occurrence], tuple[Reason, ...]]:
     """Occurrences with every Excludes1 pair across problems resolved, and why each was."""
     dropped: set[int] = set()
@@ -187,7 +190,7 @@ def resolve_excludes1(
                 continue
             if first.line.code == second.line.code:
                 continue
-            outcome = resolve_pair(rules, tabular, first, second, guideline)
+            outcome = resolve_pair(rules, notes, first, second, guideline)
             if outcome is None:
                 continue
             loser, reason = outcome
@@ -199,12 +202,12 @@ def resolve_excludes1(
 
 
 def resolve_pair(
-    rules: RuleSet, tabular: Tabular, first: Occurrence, second: Occurrence, guideline: str
+    rules: RuleSet, notes: Excludes1Notes, first: Occurrence, second: Occurrence, guideline: str
 ) -> tuple[Occurrence | None, Reason] | None:
     """None when no Excludes1 note forbids the pair; else the occurrence to leave out (None
     to keep both) and the reason, naming the rule applied."""
     a, b = first.line.code, second.line.code
-    note_a, note_b = excludes1_note(tabular, a, b), excludes1_note(tabular, b, a)
+    note_a, note_b = notes.note(a, b), notes.note(b, a)
     if note_a is None and note_b is None:
         return None
     problems = (first.problem, second.problem)
@@ -212,17 +215,28 @@ def resolve_pair(
     if exception is not None and not same_site(first.line, second.line):
         text = f"{a} and {b} are both reported despite {note_a or note_b}: {exception}"
         return None, Reason(None, text, (f"{guideline} I.A.12.a",), problems)
-    if note_a is not None and note_b is None:
-        loser, winner, note = first, second, note_a
-    elif note_b is not None and note_a is None:
-        loser, winner, note = second, first, note_b
-    else:  # each code's note excludes the other: keep the one listed first
-        loser, winner, note = second, first, note_b
+    loser = more_general(first, second, note_a, note_b)
+    winner = second if loser is first else first
+    note = (note_a if loser is first else note_b) or note_a or note_b
     text = (
         f"{loser.line.code} of problem {loser.problem} is not reported: {note}. The more "
         f"specific {winner.line.code} of problem {winner.problem} is kept."
     )
     return loser, Reason(None, text, (f"{guideline} I.A.12.a", f"Tabular {note}"), problems)
+
+
+def more_general(
+    first: Occurrence, second: Occurrence, note_a: str | None, note_b: str | None
+) -> Occurrence:
+    """Which of an Excludes1 pair gives way: the less specific kind of code; between codes
+    of one kind, the one whose note names the other (M54.5 excludes lumbago with sciatica,
+    M54.4-, which includes it); when each names the other, the one listed later."""
+    rank_a, rank_b = SPECIFICITY[first.line.kind], SPECIFICITY[second.line.kind]
+    if rank_a != rank_b:
+        return first if rank_a < rank_b else second
+    if (note_a is None) != (note_b is None):
+        return first if note_a is not None else second
+    return second
 
 
 # ------------------------------------------------------------------ order

@@ -146,6 +146,11 @@ class Kind(StrEnum):
     pain = "pain"
 
 
+SPECIFICITY = {Kind.diagnosis: 2, Kind.injury: 2, Kind.pain: 1, Kind.symptom: 0}
+"""A definitive diagnosis or injury is more specific than a pain code, which is more
+specific than a symptom: the one that gives way in an Excludes1 pair is the less specific."""
+
+
 class Sequence(StrEnum):
     first = "first"
     main = "main"
