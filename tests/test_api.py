@@ -81,9 +81,10 @@ def test_bad_input_raises_the_command_lines_message(
     if all(isinstance(value, str) for value in answers.values()):
         printed = cli("code", "--no-input", *flags(answers)).stderr
         if error is MissingAnswer:
-            assert message.endswith("; add attribution to the answers")
-            message = message.removesuffix("; add attribution to the answers")
-        assert printed.startswith(f"backcoder: {message}")
+            found = re.search(r"; add (\w+) to the answers$", message)
+            assert found, message
+            message = message[: found.start()] + f"; pass -a {found.group(1)}=VALUE"
+        assert printed == f"backcoder: {message}\n"
 
 
 def test_ids_beginning_with_underscore_are_ignored() -> None:

@@ -331,7 +331,9 @@ def test_batch_writes_one_bundle_per_line(cli: Any, tmp_path: Path) -> None:
         == f"line {first}: 'maybe' is not a choice for trauma; trauma takes yes, no, not_documented"
     )
     assert messages[1].startswith(f"line {first + 1}: not valid JSON")
-    assert messages[2].startswith(f"line {first + 2}: missing answer for attribution")
+    assert re.match(
+        rf"line {first + 2}: missing answer for \w+ .*; add it to the line$", messages[2]
+    )
     assert errors[0].identifier.value == "bad" and errors[1].identifier is None
 
 
