@@ -69,12 +69,25 @@ def as_lists(answers: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
+def initial_selections(questionnaire: dict[str, Any]) -> dict[str, list[str]]:
+    """What the form shows selected before anyone answers: the `initialSelected` options."""
+    found = {}
+    for item in questionnaire["item"]:
+        chosen = [
+            o["valueCoding"]["code"] for o in item["answerOption"] if o.get("initialSelected")
+        ]
+        if chosen:
+            found[item["linkId"]] = chosen
+    return found
+
+
 def filled_response(questionnaire: dict[str, Any], answers: dict[str, list[str]]) -> Any:
-    """The QuestionnaireResponse a form gives for these answers: only enabled items are
-    answered, each answer the Questionnaire's own option coding; built and validated by the
-    FHIR models."""
+    """The QuestionnaireResponse a form gives for these answers, the initial selections
+    left where the answers say nothing: only enabled items are answered, each answer the
+    Questionnaire's own option coding; built and validated by the FHIR models."""
     from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
+    answers = {**initial_selections(questionnaire), **answers}
     shown = enabled(in_dependency_order(questionnaire), answers)
     items = []
     for item in questionnaire["item"]:

@@ -424,3 +424,22 @@ def test_another_rule_set_names_its_own_questionnaire(cli: Any, tmp_path: Path) 
     refused = cli("code", "--no-input", "--rules", str(path), "--answers", str(response))
     assert refused.exit_code == 2
     assert "not to urn:backcoder:rules:tiny (the rule set tiny)" in refused.stderr
+
+
+def test_a_form_left_at_its_initial_selections_codes_like_the_defaults(
+    cli: Any, questionnaire: dict[str, Any], tmp_path: Path
+) -> None:
+    """Questions with a scripted default start selected, so a form that leaves them shows
+    what depends on them (nerve needs attribution=none)."""
+    answers = {"trauma": "no", "nerve": "none", "region": "lumbar", "lumbar_cause": "other"}
+    answers["pain_course"] = "acute"
+    response = filled_response(questionnaire, as_lists(answers))
+    assert {item.linkId for item in response.item} >= {"red_flags", "attribution", "nerve"}
+    path = tmp_path / "response.json"
+    path.write_text(response.model_dump_json(), encoding="utf-8")
+    from_form = cli("code", "--no-input", "--json", "--answers", str(path))
+    assert (
+        codes_of(from_form.stdout)
+        == codes_of(cli("code", "--no-input", "--json", *flags(answers)).stdout)
+        == ["M54.59"]
+    )
