@@ -87,6 +87,13 @@ def test_bad_input_raises_the_command_lines_message(
         assert printed == f"backcoder: {message}\n"
 
 
+def test_answers_that_are_not_a_mapping() -> None:
+    with pytest.raises(
+        AnswerError, match="answers are a mapping of question id to value, not a list"
+    ):
+        backcoder.code([("trauma", "no")])  # type: ignore[arg-type]
+
+
 def test_ids_beginning_with_underscore_are_ignored() -> None:
     answers = {"_id": 7, "trauma": "no", "attribution": "psychological"}
     assert backcoder.code(answers).code_list == ["F45.41"]

@@ -38,6 +38,11 @@ def code(answers: Mapping[str, Any], rules: str | os.PathLike[str] | None = None
     from backcoder.coding.records import parse_record
     from backcoder.engine.answers import Source
 
+    if not isinstance(answers, Mapping):
+        from backcoder.errors import AnswerError
+
+        kind = type(answers).__name__
+        raise AnswerError(f"answers are a mapping of question id to value, not a {kind}")
     coder = _coder(rules)
     raw = {str(key): value for key, value in answers.items() if not str(key).startswith("_")}
     record = parse_record(coder.rules, raw, Source.file)
