@@ -143,9 +143,9 @@ class Walker:
             self.console.print("[yellow]Nothing to go back to: this is the first question.[/]")
             return current
         problem, question = walk.steps.pop()
-        if question == ANOTHER:
+        if question == ANOTHER:  # back to "another problem?" after the previous problem
             walk.problems.pop()
-            return self._go_back(walk, problem)
+            return problem
         target = walk.shared if question in walk.shared_prompted else walk.problems[problem]
         walk.shared_prompted.discard(question)
         del target[question]

@@ -94,22 +94,18 @@ def merge_records(
     shared = (
         AnswerLayers().with_layer(Source.file, base.shared).with_layer(Source.flag, flags.shared)
     )
-    count = max([len(base.problems or []), *flagged]) if flagged or base.problems else 0
+    listed = len(base.problems or [])
+    count = max([listed, *flagged]) if flagged or base.problems else 0
     if count == 0:
         return Record(shared.merged(), None)
     problems = []
     for number in range(1, count + 1):
-        from_file = (base.problems or [])[number - 1] if number <= len(base.problems or []) else {}
-        own = (
-            AnswerLayers()
-            .with_layer(Source.file, from_file)
-            .with_layer(Source.flag, flagged.get(number, {}))
-        )
-        merged = own.merged()
-        if not merged:
+        if number > listed and number not in flagged:
             raise AnswerError(
                 f"problem {number} has no answers of its own: give them as -a {number}.ID=VALUE "
                 f"or under `{PROBLEMS}` in the answers file"
             )
-        problems.append(merged)
+        from_file = base.problems[number - 1] if number <= listed else {}  # type: ignore[index]
+        own = AnswerLayers().with_layer(Source.file, from_file)
+        problems.append(own.with_layer(Source.flag, flagged.get(number, {})).merged())
     return Record(shared.merged(), problems)
