@@ -109,7 +109,10 @@ def graph(
         typer.Option("--format", help="mermaid (Markdown code hosts render it) or dot (Graphviz)."),
     ] = GraphFormat.mermaid,
 ) -> None:
-    """Draw the tree: questions, answers on the arrows, codes at the leaves."""
+    """Draw the tree: questions, answers on the arrows, codes at the leaves.
+
+    Example: backcoder rules graph --format dot | dot -Tsvg > tree.svg
+    """
     from backcoder.files.tree_graph import dot, mermaid
 
     rules = _rules_only(path)
