@@ -141,10 +141,11 @@ def test_every_writing_command_compares_its_outputs_with_its_inputs(tmp_path: Pa
     saved = run("code", "--no-input", "--rules", str(rules), "--answers", str(answers), "--save",
                 str(answers))  # fmt: skip
     one_clean_line(saved, 2, "is the same file as the input")
-    for command in ("questions", "explain M54.2", "code --no-input -a site=neck", "rules check"):
+    for command in ("questions", "explain M54.2", "code --no-input -a site=neck", "rules check",
+                    "rules graph"):  # fmt: skip
         shell = f"{BACKCODER} {command} --rules tiny.yaml >> tiny.yaml"
-        if command == "rules check":
-            shell = f"{BACKCODER} rules check tiny.yaml >> tiny.yaml"
+        if command.startswith("rules"):
+            shell = f"{BACKCODER} {command} tiny.yaml >> tiny.yaml"
         one_clean_line(run(shell=shell, cwd=tmp_path), 2, "standard output: is the same file")
     assert rules.read_text(encoding="utf-8") == TINY_RULES
     assert answers.read_text(encoding="utf-8") == "site: neck\n"
@@ -313,6 +314,8 @@ COMMANDS = [
     "template M54.50",
     "rules schema",
     "rules schema --result",
+    "rules graph",
+    "rules graph --format dot",
     "--help",
     "batch --help",
     "--version",

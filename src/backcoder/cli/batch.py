@@ -5,8 +5,9 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Iterable, Iterator
+from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -29,8 +30,17 @@ from backcoder.files.writing import (
     stream_fd,
 )
 
+if TYPE_CHECKING:
+    from backcoder.fhir.batch import FhirBatch
+    from backcoder.files.batch import BatchCoder
+
 STDIN = "-"
 WRITE_EVERY = 64  # lines per write: few system calls, small buffers, output still streams
+
+
+class BatchFormat(StrEnum):
+    jsonl = "jsonl"
+    fhir = "fhir"
 
 
 @exits_cleanly
@@ -48,6 +58,14 @@ def batch(
             dir_okay=False,
         ),
     ] = None,
+    form: Annotated[
+        BatchFormat,
+        typer.Option(
+            "--format",
+            help="jsonl: one JSON result per line; fhir: one FHIR Bundle per line "
+            "(needs backcoder[fhir]).",
+        ),
+    ] = BatchFormat.jsonl,
     rules: RulesOption = None,
 ) -> None:
     """Code one JSON object of answers per line; one JSON result per line, in order."""
@@ -61,7 +79,13 @@ def batch(
     inputs = [(source_name, reading)] if reading is not None else []
     writing: list[tuple[str, Target]] = [(str(output), output)] if output is not None else []
     guard_outputs([*inputs, *rules_inputs(rules)], writing, stdout=output is None)
-    coder = BatchCoder(Coder(load_bundle(rules)))
+    coder: BatchCoder | FhirBatch
+    if form is BatchFormat.fhir:
+        from backcoder.fhir.batch import FhirBatch
+
+        coder = FhirBatch(Coder(load_bundle(rules)))
+    else:
+        coder = BatchCoder(Coder(load_bundle(rules)))
     source = _open_input(file, env.stdin)
     partial = PartialFile(output) if output is not None and PartialFile.suits(output) else None
     sink = _open_output(output, partial, env.stdout)
@@ -84,7 +108,8 @@ def batch(
             partial.discard()  # whatever else ended the run: no stray temporary file
     counts = coder.counts
     if counts.errors:
-        env.error(f"batch: {counts.errors} of {counts.lines} lines had errors (see their `error`)")
+        where = "OperationOutcome" if form is BatchFormat.fhir else "`error`"
+        env.error(f"batch: {counts.errors} of {counts.lines} lines had errors (see their {where})")
         raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
     print(f"backcoder: batch: {counts.lines} lines coded", file=env.stderr)
 

@@ -9,11 +9,14 @@ from typing import Annotated, Any
 import typer
 
 from backcoder.cli.common import (
+    Format,
+    FormatOption,
     JsonOption,
     RulesOption,
     environment,
     exits_cleanly,
     guard_outputs,
+    output_format,
     rules_inputs,
 )
 from backcoder.coding.coder import Coder
@@ -38,7 +41,8 @@ AnswersFileOption = Annotated[
     typer.Option(
         "--answers",
         metavar="FILE",
-        help="Answers from a YAML or JSON file (or a saved result); -a flags win over it.",
+        help="Answers from a YAML or JSON file (or a saved result, or a FHIR "
+        "QuestionnaireResponse); -a flags win over it.",
         dir_okay=False,
         show_default=False,
     ),
@@ -53,6 +57,7 @@ def code(
         bool, typer.Option("--no-input", help="Never prompt: a missing answer exits 2.")
     ] = False,
     json_output: JsonOption = False,
+    form: FormatOption = None,
     save: Annotated[
         Path | None,
         typer.Option(
@@ -69,8 +74,13 @@ def code(
     env = environment()
     inputs = [*rules_inputs(rules), *([(str(answers_file), answers_file)] if answers_file else [])]
     guard_outputs(inputs, [(str(save), save)] if save is not None else [])
+    chosen = output_format(form, json_output)
+    if chosen is Format.fhir:
+        from backcoder.fhir import require_fhir
+
+        require_fhir()  # before any question is asked
     coder = Coder(load_bundle(rules))
-    file_answers = load_answers_file(answers_file) if answers_file is not None else None
+    file_answers = read_answers(answers_file, coder) if answers_file is not None else None
     record = coder.gather(answer or [], file_answers)
     if no_input or not env.stdin_isatty:
         result = coder.code_record(record)
@@ -80,8 +90,13 @@ def code(
         result = Walker(coder, env).run(record)
     if save is not None:
         write_answers(save, replay_answers(result))
-    if json_output:
+    if chosen is Format.json:
         env.stdout.write(result_text(result))
+    elif chosen is Format.fhir:
+        from backcoder.fhir.conditions import result_bundle
+        from backcoder.fhir.questionnaire import to_json
+
+        env.stdout.write(to_json(result_bundle(result, coder.rules)))
     else:
         from backcoder.cli.render import show_any
 
@@ -94,7 +109,18 @@ def code(
             for step in problem.path:
                 fields.setdefault(step.question, ",".join(step.answer.values))
         text = CodeBook(coder.bundle).render_template(result.code_list, fields)
-        (env.stderr if json_output else env.stdout).write("\n" + text)
+        (env.stdout if chosen is Format.text else env.stderr).write("\n" + text)
+
+
+def read_answers(path: Path, coder: Coder) -> dict[str, Any]:
+    """An answers file: YAML or JSON answers, a saved result, or a FHIR
+    QuestionnaireResponse to the Questionnaire of `questions --format fhir`."""
+    data = load_answers_file(path)
+    if "resourceType" not in data:
+        return data
+    from backcoder.fhir.response import response_answers
+
+    return response_answers(data, coder.rules, str(path))
 
 
 def write_answers(path: Path, answers: dict[str, Any]) -> None:
