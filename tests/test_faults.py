@@ -192,6 +192,19 @@ def test_a_deep_line_is_an_error_line_and_the_batch_goes_on(tmp_path: Path) -> N
     assert "nested more than 64 levels" in out[1]["error"] and "codes" in out[-1]
 
 
+def test_the_fhir_batch_keeps_the_same_guarantees(tmp_path: Path) -> None:
+    pytest.importorskip("fhir.resources")
+    lines = ['{"trauma": "no", "trauma": "yes"}', '{"a": ' + "[" * 50_000 + "]" * 50_000 + "}"]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join([*lines, json.dumps(GOOD)]) + "\n", encoding="utf-8")
+    result = run("batch", "--format", "fhir", str(source))
+    one_clean_line(result, 1, "2 of 3 lines had errors")
+    out = whole_lines(result.stdout.encode())
+    problems = [bundle["entry"][0]["resource"].get("issue") for bundle in out]
+    assert "given twice" in problems[0][0]["diagnostics"]
+    assert "nested more than 64" in problems[1][0]["diagnostics"] and problems[2] is None
+
+
 def test_sizes_are_bounded(tmp_path: Path) -> None:
     one_clean_line(run("code", "--no-input", "--answers", "/dev/zero"), 2, "larger than 1 MiB")
     long = '{"_id": "long", "_pad": "' + "x" * (1024 * 1024 + 10) + '"}'

@@ -16,10 +16,11 @@ from backcoder.cli.common import (
     environment,
     exits_cleanly,
     guard_outputs,
+    internal_error,
     rules_inputs,
 )
 from backcoder.cli.env import Environment
-from backcoder.errors import BackcoderError, ExitStatus
+from backcoder.errors import BackcoderError, ExitStatus, OutputError
 from backcoder.files.reading import bounded_lines, open_binary
 from backcoder.files.writing import (
     STDOUT_NAME,
@@ -95,7 +96,7 @@ def batch(
             with _Signals() as signals:
                 lines = _lines(source, file, env)
                 _stream(coder, lines, sink, signals, every, source_name)
-        except (_Stop, KeyboardInterrupt, BackcoderError) as stop:
+        except (_Stop, KeyboardInterrupt, Exception) as stop:
             _stopped(stop, sink, partial, env)
         if partial is not None:
             partial.commit()
@@ -169,15 +170,14 @@ def _stream(
                 signals.write(sink, chunk)
         if chunk:
             signals.write(sink, chunk)
-    except OSError as exc:  # only reading raises it here: the sink raises OutputError
-        signals.writing = True
-        if chunk:
-            sink.write_lines(chunk)
-        raise _InputFault(f"{name}: cannot be read ({exc.strerror})") from None
-    except (_Stop, KeyboardInterrupt):
+    except OutputError:
+        raise  # the sink failed: what reached it is counted
+    except BaseException as exc:
         signals.writing = True  # a second signal now waits: the finished lines go out first
         if chunk:
             sink.write_lines(chunk)
+        if isinstance(exc, OSError):  # only reading raises it here
+            raise _InputFault(f"{name}: cannot be read ({exc.strerror})") from None
         raise
     finally:
         close = getattr(lines, "close", None)
@@ -213,9 +213,11 @@ def _stopped(
         env.error(f"batch: interrupted; {kept}; {resume}", newline_first=env.stderr_isatty)
         status = ExitStatus.TERMINATED if signum == signal.SIGTERM else ExitStatus.INTERRUPTED
         raise typer.Exit(int(status))
-    assert isinstance(stop, BackcoderError)
-    env.error(f"{stop}; {kept}; {resume}")
-    raise typer.Exit(int(stop.exit_status))
+    if isinstance(stop, BackcoderError):
+        env.error(f"{stop}; {kept}; {resume}")
+        raise typer.Exit(int(stop.exit_status))
+    env.error(f"{internal_error(stop)}; {kept}; {resume}")
+    raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
 
 
 def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
