@@ -29,8 +29,10 @@ HEADER = re.compile(r"Question (\d+) of at most (\d+)  (.+?)  \((\w+)\)")
 # Everything but red_flags and lumbar_cause, for "low back pain, not further documented".
 LOW_BACK_FLAGS = [
     "-a", "trauma=no",
+    "-a", "fracture_cause=none",
     "-a", "attribution=none",
     "-a", "nerve=none",
+    "-a", "condition=none",
     "-a", "region=lumbar",
     "-a", "pain_course=acute",
 ]  # fmt: skip
@@ -38,8 +40,10 @@ LOW_BACK_FLAGS = [
 NO_REGION_FLAGS = [
     "-a", "red_flags=none",
     "-a", "trauma=no",
+    "-a", "fracture_cause=none",
     "-a", "attribution=none",
     "-a", "nerve=none",
+    "-a", "condition=none",
     "-a", "pain_course=acute",
 ]  # fmt: skip
 
@@ -185,8 +189,10 @@ def test_full_walk_low_back_pain_not_further_documented(run) -> None:
     walk = [
         ("red_flags", "none"),
         ("trauma", "no"),
+        ("fracture_cause", "none"),
         ("attribution", "none"),
         ("nerve", "none"),
+        ("condition", "none"),
         ("region", "lumbar"),
         ("lumbar_cause", "not_documented"),
         ("pain_course", "acute"),
@@ -207,7 +213,17 @@ def test_full_walk_low_back_pain_not_further_documented(run) -> None:
 
 def test_progress_text(run) -> None:
     session = run()
-    for reply in ["none", "no", "none", "none", "lumbar", "not_documented", "acute"]:
+    for reply in [
+        "none",
+        "no",
+        "none",
+        "none",
+        "none",
+        "none",
+        "lumbar",
+        "not_documented",
+        "acute",
+    ]:
         session.answer(reply)
     assert session.finish() == 0
 
@@ -215,7 +231,7 @@ def test_progress_text(run) -> None:
         (int(match.group(1)), int(match.group(2)), match.group(4))
         for match in HEADER.finditer(session.transcript)
     ]
-    assert [number for number, _, _ in headers] == [1, 2, 3, 4, 5, 6, 7]
+    assert [number for number, _, _ in headers] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     for number, at_most, question in headers:
         assert number <= at_most, f"{question}: question {number} of at most {at_most}"
     # The bound only tightens as the walk narrows.
@@ -228,7 +244,8 @@ def test_progress_text(run) -> None:
 
 def test_number_full_id_and_prefix_selection(run) -> None:
     session = run(
-        "-a", "trauma=no", "-a", "attribution=none", "-a", "nerve=none", "-a", "pain_course=acute"
+        "-a", "trauma=no", "-a", "fracture_cause=none", "-a", "attribution=none",
+        "-a", "nerve=none", "-a", "condition=none", "-a", "pain_course=acute"
     )  # fmt: skip
     session.answer("6")  # red_flags by number: none
 
@@ -324,7 +341,7 @@ def test_back_returns_to_previous_prompt_and_changes_outcome(run) -> None:
 
     shown = session.answer("thoracic")  # region again, answered differently
     assert "Region of the pain or injury:  (region)" in shown
-    assert "Question 5 of at most" in shown
+    assert "Question 7 of at most" in shown
 
     assert session.finish() == 0
     out = session.transcript
