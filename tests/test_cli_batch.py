@@ -64,7 +64,7 @@ def test_bad_lines_give_inline_errors_and_exit_1(cli: Any, tmp_path: Path) -> No
     assert "not a JSON object" in errors[4]
     assert "unknown question id 'regoin'" in errors[5] and out[4]["_id"] == 5
     assert "'maybe' is not a choice for trauma" in errors[6]
-    assert "missing answer for attribution" in errors[7] and "add it to the line" in errors[7]
+    assert "missing answer for nerve" in errors[7] and "add it to the line" in errors[7]
     assert "6 of 8 lines had errors" in result.stderr
 
 

@@ -79,7 +79,7 @@ def test_unused_answers_are_reported_not_refused(cli: Any) -> None:
         (["-a", "trauma=yes,no"], "trauma takes one value"),
         (["-a", "region=lumbar,not_documented"], "region=not_documented cannot be combined"),
         (["-a", "trauma"], "-a takes ID=VALUE"),
-        (["-a", "trauma=no"], "missing answer for attribution"),
+        (["-a", "trauma=no"], "missing answer for nerve"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli: Any, args: list[str], message: str) -> None:

@@ -24,7 +24,9 @@ import pytest
 # for questions that take several values.
 PROMPT = r"> \(number or id(?:, several separated by commas)?; \? help, b back\) "
 # The header of every question shown: "Question N of at most M  <text>  (<id>)".
-HEADER = re.compile(r"Question (\d+) of at most (\d+)  (.+?)  \((\w+)\)")
+HEADER = re.compile(r"[Qq]uestion (\d+) of at most (\d+)  (.+?)  \((\w+)\)")
+# After the last problem is coded: "Does the visit document another back problem?"
+ANOTHER = r"> \(y / N; b back\) "
 
 # Everything but red_flags and lumbar_cause, for "low back pain, not further documented".
 LOW_BACK_FLAGS = [
@@ -89,8 +91,11 @@ class Session:
         return before
 
     def finish(self) -> int | None:
-        """Wait for the program to end; its exit status (None if a signal ended it)."""
-        self.child.expect(pexpect.EOF)
+        """Wait for the program to end, answering "no other back problem" (Enter) when it
+        asks; its exit status (None if a signal ended it)."""
+        if self.child.expect([ANOTHER, pexpect.EOF]) == 0:
+            self.child.sendline("")
+            self.child.expect(pexpect.EOF)
         self.child.close()
         return self.child.exitstatus
 
@@ -456,7 +461,7 @@ def test_json_with_prompts(run) -> None:
     out = session.transcript
     assert session.asked() == ["red_flags", "lumbar_cause"]
     # The result follows the last prompt and the echoed answer; it is the rest of the output.
-    after_prompts = out[out.rindex("b back) 5\n") + len("b back) 5\n") :]
+    after_prompts = out[out.rindex("(y / N; b back) \n") + len("(y / N; b back) \n") :]
     result = json.loads(after_prompts)
     assert [code["code"] for code in result["codes"]] == ["M54.50"]
     assert result["answers"]["lumbar_cause"] == "not_documented"
@@ -486,3 +491,57 @@ def test_json_goes_to_stdout_and_prompts_do_not(sessions, tmp_path: Path) -> Non
     assert "Question" not in text
     result = json.loads(text)
     assert [code["code"] for code in result["codes"]] == ["M54.51"]
+
+
+# --------------------------------------------------------------------- encounters
+
+
+def _another(session: Session, reply: str) -> str:
+    """Answer the "another back problem?" prompt; return what was printed before it."""
+    session.child.expect(ANOTHER)
+    before = session.child.before.replace("\r\n", "\n")
+    session.child.sendline(reply)
+    session.sent = reply
+    return before
+
+
+def test_two_problems_walked_one_after_the_other(run) -> None:
+    session = run(
+        "--json", "-a", "trauma=no", "-a", "fracture_cause=none", "-a", "attribution=none",
+        "-a", "condition=none", "-a", "pain_course=acute",
+    )  # fmt: skip
+    session.answer("none")  # red_flags
+    session.answer("none")  # nerve
+    session.answer("cervical")  # region
+    assert "Problem 1 is coded" in _another(session, "y")
+    session.sent = None
+    shown = session.answer("none")  # problem 2: nerve (red flags and the flags are kept)
+    assert "Problem 2, question" in shown and "(nerve)" in shown
+    session.answer("lumbar")
+    session.answer("other")  # lumbar_cause
+    _another(session, "")
+    assert session.finish() == 0
+    out = session.transcript
+    data = json.loads(out[out.rindex("(y / N; b back) \n") + len("(y / N; b back) \n") :])
+    assert [c["code"] for c in data["codes"]] == ["M54.2", "M54.59"]
+    assert [c["problems"] for c in data["codes"]] == [[1], [2]]
+    assert session.asked().count("red_flags") == 1
+
+
+def test_back_goes_across_problems(run) -> None:
+    session = run(
+        "-a", "trauma=no", "-a", "fracture_cause=none", "-a", "attribution=none",
+        "-a", "condition=none", "-a", "pain_course=acute", "-a", "red_flags=none",
+    )  # fmt: skip
+    session.answer("none")  # nerve
+    session.answer("cervical")  # region
+    _another(session, "y")
+    session.sent = None
+    session.answer("b")  # from problem 2's first question back to "another problem?"
+    _another(session, "b")  # and back to problem 1's region
+    session.sent = None
+    shown = session.answer("thoracic")
+    assert "(region)" in shown
+    _another(session, "n")
+    assert session.finish() == 0
+    assert codes_in(session.transcript) == ["M54.6"]

@@ -10,9 +10,10 @@ import typer
 
 from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
 from backcoder.coding.coder import Coder
+from backcoder.coding.result import problems_of
 from backcoder.errors import AnswersFileError
 from backcoder.files.bundle import load_bundle
-from backcoder.files.json_writer import answers_json, result_text
+from backcoder.files.json_writer import replay_answers, result_text
 from backcoder.files.reading import load_answers_file
 
 AnswerOption = Annotated[
@@ -61,25 +62,28 @@ def code(
     env = environment()
     coder = Coder(load_bundle(rules))
     file_answers = load_answers_file(answers_file) if answers_file is not None else None
-    answers = coder.layers(answer or [], file_answers).merged()
+    record = coder.gather(answer or [], file_answers)
     if no_input or not env.stdin_isatty:
-        result = coder.code(answers)
+        result = coder.code_record(record)
     else:
         from backcoder.cli.walker import Walker
 
-        result = Walker(coder, env).run(answers)
+        result = Walker(coder, env).run(record)
     if save is not None:
-        write_answers(save, answers_json(result.answers))
+        write_answers(save, replay_answers(result))
     if json_output:
         env.stdout.write(result_text(result))
     else:
-        from backcoder.cli.render import show_result
+        from backcoder.cli.render import show_any
 
-        show_result(env.console(), result)
+        show_any(env.console(), result)
     if template:
         from backcoder.coding.codebook import CodeBook
 
-        fields = {step.question: ",".join(step.answer.values) for step in result.path}
+        fields: dict[str, str] = {}
+        for problem in problems_of(result):
+            for step in problem.path:
+                fields.setdefault(step.question, ",".join(step.answer.values))
         text = CodeBook(coder.bundle).render_template(result.code_list, fields)
         (env.stderr if json_output else env.stdout).write("\n" + text)
 

@@ -11,12 +11,40 @@ from rich.table import Table
 from backcoder.coding.result import (
     ChecklistItem,
     CodeLine,
+    EncounterResult,
     Hint,
     PathEntry,
     ProblemResult,
     Query,
     Reason,
+    Result,
+    RulesRef,
 )
+from backcoder.engine.answers import Answer
+
+
+def show_any(console: Console, result: Result) -> None:
+    if isinstance(result, EncounterResult):
+        show_encounter(console, result)
+    else:
+        show_result(console, result)
+
+
+def show_encounter(console: Console, result: EncounterResult) -> None:
+    """The encounter's codes and why, then each problem's path, queries and hints."""
+    for warning in result.warnings:
+        console.print(f"[bold red]! {warning}[/]")
+    _codes(console, result.codes, problems=True)
+    _rationale(console, result.rationale)
+    for number, problem in enumerate(result.problems, 1):
+        console.print(f"\n[bold underline]Problem {number}[/]: {', '.join(problem.code_list)}")
+        _path(console, problem.path)
+        _queries(console, problem.queries)
+        _checklist(console, problem.checklist)
+        _more_specific(console, problem.more_specific)
+        _unused(console, problem.unused)
+    _unused(console, result.unused, "shared answers")
+    _rules_line(console, result.rules)
 
 
 def show_result(console: Console, result: ProblemResult) -> None:
@@ -28,10 +56,17 @@ def show_result(console: Console, result: ProblemResult) -> None:
     _queries(console, result.queries)
     _checklist(console, result.checklist)
     _more_specific(console, result.more_specific)
-    if result.unused:
-        unused = ", ".join(f"{key}={','.join(a.values)}" for key, a in result.unused.items())
-        console.print(f"\n[dim]Not needed by this path (unused): {unused}[/]")
-    rules = result.rules
+    _unused(console, result.unused)
+    _rules_line(console, result.rules)
+
+
+def _unused(console: Console, unused: dict[str, Answer], what: str = "this path") -> None:
+    if unused:
+        listed = ", ".join(f"{key}={','.join(a.values)}" for key, a in unused.items())
+        console.print(f"\n[dim]Not needed by {what} (unused): {listed}[/]")
+
+
+def _rules_line(console: Console, rules: RulesRef) -> None:
     console.print(
         f"\n[dim]Rules {rules.name} {rules.version}, checked against ICD-10-CM {rules.icd10cm}.[/]"
     )
@@ -41,14 +76,19 @@ def _text(value: Any) -> str:
     return ",".join(value) if isinstance(value, list | tuple) else str(value)
 
 
-def _codes(console: Console, codes: Sequence[CodeLine]) -> None:
+def _codes(console: Console, codes: Sequence[CodeLine], *, problems: bool = False) -> None:
     table = Table(title="Codes, in reporting order", title_justify="left", show_edge=False)
     table.add_column("#", justify="right")
-    table.add_column("Code", style="bold")
+    table.add_column("Code", style="bold", no_wrap=True)
     table.add_column("Official title")
-    table.add_column("Role")
+    table.add_column("Role", no_wrap=True)
+    if problems:
+        table.add_column("Problems", no_wrap=True)
     for number, line in enumerate(codes, start=1):
-        table.add_row(str(number), line.code, line.description, line.role.value)
+        row = [str(number), line.code, line.description, line.role.value]
+        if problems:
+            row.append(", ".join(str(n) for n in line.problems))
+        table.add_row(*row)
     console.print()
     console.print(table)
 
@@ -56,7 +96,10 @@ def _codes(console: Console, codes: Sequence[CodeLine]) -> None:
 def _rationale(console: Console, rationale: Sequence[Reason]) -> None:
     console.print("\n[bold]Why[/]")
     for entry in rationale:
-        console.print(f"  [bold]{entry.code or 'note'}[/]: {entry.reason}")
+        where = (
+            f" [dim](problem {', '.join(map(str, entry.problems))})[/]" if entry.problems else ""
+        )
+        console.print(f"  [bold]{entry.code or 'note'}[/]{where}: {entry.reason}")
         for source in entry.sources:
             console.print(f"    [dim]source: {source}[/]")
 

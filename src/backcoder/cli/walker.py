@@ -7,14 +7,14 @@ value is accepted or refused with the same words wherever it comes from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from backcoder.cli.env import Environment
 from backcoder.coding.coder import Coder
-from backcoder.coding.result import ProblemResult
+from backcoder.coding.records import Record
+from backcoder.coding.result import Result
 from backcoder.engine.answers import Answer, Source, check_combination
-from backcoder.engine.walk import Finished, Pending
+from backcoder.engine.walk import Pending
 from backcoder.errors import AnswerError, EndOfInput
 from backcoder.language.model import Question
 
@@ -68,6 +68,32 @@ def _choose(word: str, question_id: str, allowed: tuple[str, ...]) -> str:
     raise AnswerError(f"{word!r} is not a choice for {question_id}; {', '.join(allowed)}")
 
 
+ANOTHER = "another problem"
+
+
+class _Steps:
+    """What the walk has gathered: shared answers, each problem's own, and every step in
+    the order taken, so `b` can undo them one by one."""
+
+    def __init__(self, shared: dict[str, Answer], problems: list[dict[str, Answer]]) -> None:
+        self.shared = shared
+        self.problems = problems
+        self.steps: list[tuple[int, str]] = []
+        self.shared_prompted: set[str] = set()
+
+    def answer(
+        self, problem: int, question: str, values: tuple[str, ...], visit: list[str]
+    ) -> None:
+        """A typed answer: a visit question's is shared (kept for the next problems)."""
+        answer = Answer(values, Source.prompt)
+        if question in visit and problem == 0:
+            self.shared[question] = answer
+            self.shared_prompted.add(question)
+        else:
+            self.problems[problem][question] = answer
+        self.steps.append((problem, question))
+
+
 class Walker:
     """Prompts on stderr and reads stdin until the engine finishes the walk."""
 
@@ -76,29 +102,80 @@ class Walker:
         self.env = env
         self.console = env.console(stderr=True)
 
-    def run(self, given: Mapping[str, Answer]) -> ProblemResult:
-        answers = dict(given)
-        prompted: list[str] = []
+    def run(self, record: Record) -> Result:
+        """Walk each problem of the record, then ask whether the visit documents another;
+        `b` goes back a step at a time, across problems too."""
+        walk = _Steps(dict(record.shared), [dict(p) for p in record.problems or [{}]])
+        given = len(walk.problems)
+        current = 0
         while True:
+            answers = {**walk.shared, **walk.problems[current]}
             outcome = self.coder.engine.run(answers, use_defaults=False)
-            if isinstance(outcome, Finished):
-                return self.coder.result(answers, outcome)
-            reply = self._ask(outcome)
-            if isinstance(reply, Back):
-                self._go_back(answers, prompted)
+            if isinstance(outcome, Pending):
+                reply = self._ask(outcome, current + 1 if len(walk.problems) > 1 else None)
+                if isinstance(reply, Back):
+                    current = self._go_back(walk, current)
+                else:
+                    walk.answer(current, outcome.question, reply, self.coder.rules.visit)
                 continue
-            answers[outcome.question] = Answer(reply, Source.prompt)
-            prompted.append(outcome.question)
+            if current + 1 < len(walk.problems):
+                current += 1
+                continue
+            another = self._another_problem(current + 1) if current + 1 >= given else False
+            if isinstance(another, Back):
+                current = self._go_back(walk, current)
+                continue
+            if another:
+                walk.problems.append({})
+                walk.steps.append((current, ANOTHER))
+                current += 1
+                continue
+            return self._result(walk, record)
 
-    def _go_back(self, answers: dict[str, Answer], prompted: list[str]) -> None:
-        if not prompted:
+    def _result(self, walk: _Steps, record: Record) -> Result:
+        if len(walk.problems) == 1 and record.problems is None:
+            return self.coder.code({**walk.shared, **walk.problems[0]})
+        return self.coder.code_record(Record(walk.shared, walk.problems))
+
+    def _go_back(self, walk: _Steps, current: int) -> int:
+        """Undo the last step; returns the problem to walk on."""
+        if not walk.steps:
             self.console.print("[yellow]Nothing to go back to: this is the first question.[/]")
-            return
-        del answers[prompted.pop()]
+            return current
+        problem, question = walk.steps.pop()
+        if question == ANOTHER:  # back to "another problem?" after the previous problem
+            walk.problems.pop()
+            return problem
+        target = walk.shared if question in walk.shared_prompted else walk.problems[problem]
+        walk.shared_prompted.discard(question)
+        del target[question]
+        return problem
 
-    def _ask(self, pending: Pending) -> Back | tuple[str, ...]:
+    def _another_problem(self, coded: int) -> bool | Back:
+        """After the last problem: does the visit document another? (default no)."""
+        self.console.print()
+        self.console.print(
+            f"[bold]Problem {coded} is coded.[/] Does the visit document another back problem?"
+        )
+        while True:
+            self.console.print("[bold]>[/] [dim](y / N; b back)[/] ", end="")
+            self.env.stderr.flush()
+            line = self.env.stdin.readline()
+            if not line:
+                self.env.stderr.write("\n")
+                raise EndOfInput("input ended while waiting for an answer to another problem")
+            text = line.strip().lower()
+            if text in ("", "n", "no"):
+                return False
+            if text in ("y", "yes"):
+                return True
+            if text in (BACK, "back"):
+                return Back()
+            self.console.print("[red]type y for another problem, n or Enter for none[/]")
+
+    def _ask(self, pending: Pending, problem: int | None = None) -> Back | tuple[str, ...]:
         question = self.coder.rules.questions[pending.question]
-        self._show(pending, question)
+        self._show(pending, question, problem)
         while True:
             line = self._read_line(pending.question, question.multiple)
             try:
@@ -111,11 +188,12 @@ class Walker:
                 continue
             return reply
 
-    def _show(self, pending: Pending, question: Question) -> None:
+    def _show(self, pending: Pending, question: Question, problem: int | None = None) -> None:
         console = self.console
         console.print()
+        where = f"Problem {problem}, q" if problem else "Q"
         console.print(
-            f"[dim]Question {pending.number} of at most {pending.at_most}[/]  "
+            f"[dim]{where}uestion {pending.number} of at most {pending.at_most}[/]  "
             f"[bold]{question.text}[/]  [dim]({pending.question})[/]"
         )
         width = len(str(len(pending.allowed)))

@@ -11,7 +11,16 @@ from typing import Any
 from backcoder import __version__
 from backcoder.coding import advice
 from backcoder.coding.bundle import RuleBundle
-from backcoder.coding.result import CodeLine, PathEntry, ProblemResult, Reason, Role, RulesRef
+from backcoder.coding.records import Record
+from backcoder.coding.result import (
+    CodeLine,
+    PathEntry,
+    ProblemResult,
+    Reason,
+    Result,
+    Role,
+    RulesRef,
+)
 from backcoder.coding.sequencing import in_reporting_order
 from backcoder.engine.answers import (
     Answer,
@@ -43,6 +52,29 @@ class Coder:
         flagged = dict(parse_assignment(flag) for flag in flags)
         return layers.with_layer(Source.flag, self.parse(flagged, Source.flag))
 
+    def gather(self, flags: Iterable[str], file_answers: Mapping[str, Any] | None) -> Record:
+        """The record a command codes: an answers file's (a flat record or one with
+        `problems`) under the `-a` flags, shared (`ID=VALUE`) and per problem (`N.ID=VALUE`)."""
+        from backcoder.coding.records import merge_records, parse_record, split_flags
+
+        shared, per_problem = split_flags(parse_assignment(flag) for flag in flags)
+        file = parse_record(self.rules, file_answers, Source.file) if file_answers else None
+        flagged = {}
+        for number, raw in per_problem.items():
+            try:
+                flagged[number] = self.parse(raw, Source.flag)
+            except BackcoderError as exc:
+                raise type(exc)(f"problem {number}: {exc}") from None
+        return merge_records(file, Record(self.parse(shared, Source.flag), None), flagged)
+
+    def code_record(self, record: Record) -> Result:
+        """A one-problem record's result, or an encounter's."""
+        if record.problems is None:
+            return self.code(record.shared)
+        from backcoder.coding.encounter import code_encounter
+
+        return code_encounter(self, record.shared, record.problems)
+
     def parse(self, raw: Mapping[str, Any], source: Source) -> dict[str, Answer]:
         return parse_answers(self.rules, raw, source)
 
@@ -63,8 +95,9 @@ class Coder:
         rules, walk = self.rules, finished.walk
         ordered = in_reporting_order(walk.codes)
         asked = {step.question for step in walk.path}
+        sites = walk.taken[rules.site].values if rules.site in walk.taken else ()
         return ProblemResult(
-            codes=tuple(self._code_line(reported, n) for n, reported in enumerate(ordered)),
+            codes=tuple(self._code_line(reported, n, sites) for n, reported in enumerate(ordered)),
             path=tuple(PathEntry(step.question, step.answer) for step in walk.path),
             rationale=self._rationale(ordered, finished),
             queries=advice.physician_queries(rules, walk.path, walk.queried),
@@ -81,16 +114,20 @@ class Coder:
             backcoder=__version__,
         )
 
-    def _code_line(self, reported: ReportedCode, position: int) -> CodeLine:
+    def _code_line(self, reported: ReportedCode, position: int, sites: tuple[str, ...]) -> CodeLine:
         """A code as the result lists it; a code that follows a condition coded outside the
-        tree (G89.3 after the neoplasm) is additional even when it is the only code here."""
+        tree (G89.3 after the neoplasm) is additional even when it is the only code here.
+        Its sites are the region it was reported for, or the problem's regions."""
         first = position == 0 and not reported.spec.follows
+        site = self.rules.site
         return CodeLine(
             code=reported.code,
             description=self.title(reported.code),
             role=Role.first_listed if first else Role.additional,
             kind=reported.spec.kind,
             follows=reported.spec.follows,
+            sequence=reported.spec.sequence,
+            sites=tuple(value for question, value in reported.scope if question == site) or sites,
         )
 
     def _rationale(self, ordered: list[ReportedCode], finished: Finished) -> tuple[Reason, ...]:

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from backcoder.engine.answers import Answer
-from backcoder.language.model import Kind
+from backcoder.language.model import Kind, Sequence
 
 
 class Role(StrEnum):
@@ -32,6 +32,11 @@ class CodeLine(NamedTuple):
     follows: str | None = None
     """A condition coded outside the tree that is listed before this code (G89.3 after the
     neoplasm): the code is additional even when it is the only one."""
+    sequence: Sequence = Sequence.main
+    sites: tuple[str, ...] = ()
+    """The sites (regions) the code was reported for."""
+    problems: tuple[int, ...] = ()
+    """In an encounter: the problems (1-based) the code came from."""
 
 
 class PathEntry(NamedTuple):
@@ -39,6 +44,7 @@ class PathEntry(NamedTuple):
 
     question: str
     answer: Answer
+    problem: int | None = None
 
 
 class Reason(NamedTuple):
@@ -48,6 +54,7 @@ class Reason(NamedTuple):
     code: str | None
     reason: str
     sources: tuple[str, ...]
+    problems: tuple[int, ...] = ()
 
 
 class Query(NamedTuple):
@@ -57,6 +64,7 @@ class Query(NamedTuple):
     indicators: tuple[str, ...]
     query: str
     options: tuple[str, ...]
+    problem: int | None = None
 
 
 class ChecklistItem(NamedTuple):
@@ -65,6 +73,7 @@ class ChecklistItem(NamedTuple):
     question: str
     section: str | None
     document: str
+    problem: int | None = None
 
 
 class Hint(NamedTuple):
@@ -73,6 +82,7 @@ class Hint(NamedTuple):
 
     question: str
     would_reach: dict[str, tuple[str, ...] | str]
+    problem: int | None = None
 
 
 class RulesRef(NamedTuple):
@@ -101,3 +111,36 @@ class ProblemResult(NamedTuple):
     @property
     def code_list(self) -> list[str]:
         return [line.code for line in self.codes]
+
+
+class EncounterResult(NamedTuple):
+    """A visit with several back problems: each problem coded on its own, and the
+    encounter's codes assembled from theirs (each code once, with the problems it came
+    from; first-listed by the guidelines; Excludes1 pairs across problems resolved; no
+    symptom beside the diagnosis that explains it at the same site)."""
+
+    codes: tuple[CodeLine, ...]
+    rationale: tuple[Reason, ...]
+    queries: tuple[Query, ...]
+    checklist: tuple[ChecklistItem, ...]
+    more_specific: tuple[Hint, ...]
+    warnings: tuple[str, ...]
+    problems: tuple[ProblemResult, ...]
+    unused: dict[str, Answer]
+    """Shared answers that no problem's path needed."""
+    shared: dict[str, Answer]
+    """The shared answers the record gave (replayed at its top level)."""
+    rules: RulesRef
+    backcoder: str
+
+    @property
+    def code_list(self) -> list[str]:
+        return [line.code for line in self.codes]
+
+
+Result = ProblemResult | EncounterResult
+
+
+def problems_of(result: Result) -> tuple[ProblemResult, ...]:
+    """The problems of a result: its own, or the one it is."""
+    return result.problems if isinstance(result, EncounterResult) else (result,)

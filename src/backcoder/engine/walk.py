@@ -47,6 +47,9 @@ class ReportedCode:
     code: str
     spec: CodeSpec
     node: str
+    scope: tuple[tuple[str, str], ...] = ()
+    """The value of each multi-select answer being walked when the code was reported (the
+    region of a several-region problem), so a code's site is known."""
 
 
 @dataclass(slots=True)
@@ -220,7 +223,8 @@ class Engine:
         for spec in node.report:
             code = self.build_code(walk, spec)
             if all(reported.code != code for reported in walk.codes):
-                walk.codes.append(ReportedCode(code, spec, walk.node))
+                scope = tuple((loop.question, loop.values[loop.index]) for loop in walk.loops)
+                walk.codes.append(ReportedCode(code, spec, walk.node, scope))
         noted = any(name == walk.node for name, _ in walk.notes)  # once, however many regions
         if node.note is not None and not noted:
             walk.notes.append((walk.node, node.note))

@@ -21,9 +21,12 @@ from json.encoder import encode_basestring_ascii as quoted  # type: ignore[attr-
 from typing import Any
 
 from backcoder.coding.coder import Coder
+from backcoder.coding.encounter import assemble, in_problem
+from backcoder.coding.records import PROBLEMS, raw_problems
 from backcoder.engine.answers import Answer, Source, parse_answer
 from backcoder.errors import AnswerError, BackcoderError
-from backcoder.files.json_writer import result_json
+from backcoder.files.json_writer import encounter_json, result_json
+from backcoder.icd.conventions import Excludes1Notes
 
 CACHE_SIZE = 16384
 """Distinct records (and, separately, distinct paths) whose JSON is kept: about 40 MB."""
@@ -73,6 +76,7 @@ class BatchCoder:
         self._answers = BoundedCache()  # (question, raw value) -> validated answer
         self._decisions = Decisions()  # raw answers of a path's questions -> that path
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
+        self._notes = Excludes1Notes(coder.bundle.tabular)
         self.counts = BatchCounts()
 
     def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
@@ -132,18 +136,11 @@ class BatchCoder:
 
     def _code(self, answers: dict[str, Any]) -> tuple[bytes, bool]:
         """The line's JSON after its prefix, encoded once: most lines reuse it as it is."""
-        coder = self.coder
         try:
+            if PROBLEMS in answers:
+                return self._encounter(answers), True
             parsed = {key: self._parsed(key, value) for key, value in answers.items()}
-            path_key = self._decisions.path_for(answers)
-            core = self._paths.get(path_key) if path_key is not None else None
-            if core is None:
-                finished = coder.finish(parsed, missing_hint="add it to the line")
-                path_key = tuple((step.question, step.answer) for step in finished.walk.path)
-                self._decisions.learn(answers, path_key)
-                result = coder.result(dict(path_key), finished)
-                core = ", " + _to_json(result_json(result, unused=False))[1:-1]
-                self._paths.remember(path_key, core)
+            path_key, (_, core) = self._walked(answers, parsed)
         except BackcoderError as exc:
             return _error_body(str(exc)), False
         asked = {question for question, _ in path_key}
@@ -151,6 +148,41 @@ class BatchCoder:
         if not unused:
             return (core + NO_UNUSED).encode(), True
         return (core + ', "unused": ' + _to_json(unused) + "}").encode(), True
+
+    def _walked(self, raw: dict[str, Any], parsed: dict[str, Answer]) -> tuple[Any, Any]:
+        """The path a record walks and its (result, JSON without `unused`), built once per
+        distinct path: a record whose raw answers match a known path's is looked up."""
+        path_key = self._decisions.path_for(raw)
+        known = self._paths.get(path_key) if path_key is not None else None
+        if known is None:
+            coder = self.coder
+            finished = coder.finish(parsed, missing_hint="add it to the line")
+            path_key = tuple((step.question, step.answer) for step in finished.walk.path)
+            self._decisions.learn(raw, path_key)
+            result = coder.result(dict(path_key), finished)
+            core = ", " + _to_json(result_json(result, unused=False))[1:-1]
+            known = self._paths.remember(path_key, (result, core))
+        return path_key, known
+
+    def _encounter(self, record: dict[str, Any]) -> bytes:
+        """A record with `problems`: each problem walked through the path caches with the
+        shared answers under its own, then the encounter assembled and encoded."""
+        problems = raw_problems(record)
+        assert problems is not None
+        shared_raw = {key: value for key, value in record.items() if key != PROBLEMS}
+        shared = {key: self._parsed(key, value) for key, value in shared_raw.items()}
+        results = []
+        for number, own_raw in enumerate(problems, 1):
+            try:
+                own = {key: self._parsed(key, value) for key, value in own_raw.items()}
+                path_key, (result, _) = self._walked({**shared_raw, **own_raw}, {**shared, **own})
+            except BackcoderError as exc:
+                raise in_problem(exc, number) from None
+            asked = {question for question, _ in path_key}
+            results.append(result._replace(unused={k: a for k, a in own.items() if k not in asked}))
+        coder = self.coder
+        encounter = assemble(coder.rules, coder.bundle.tabular, shared, results, self._notes)
+        return (", " + _to_json(encounter_json(encounter))[1:-1] + "}").encode()
 
     def _parsed(self, question: str, raw: Any) -> Answer:
         """One answer, validated once per distinct (question, value) of the batch; a refused

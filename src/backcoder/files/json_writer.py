@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any
 from backcoder.coding.result import (
     ChecklistItem,
     CodeLine,
+    EncounterResult,
     Hint,
     PathEntry,
     ProblemResult,
     Query,
     Reason,
+    Result,
 )
-from backcoder.engine.answers import Answer
+from backcoder.engine.answers import Answer, Source
 
 if TYPE_CHECKING:
     from backcoder.files.result_shape import (
@@ -50,6 +52,8 @@ def code_json(line: CodeLine) -> CodeJSON:
     }
     if line.follows:
         entry["follows"] = line.follows
+    if line.problems:
+        entry["problems"] = list(line.problems)
     return entry
 
 
@@ -63,24 +67,43 @@ def path_json(step: PathEntry) -> PathJSON:
     if answer.overrides is not None:
         below = answer.overrides
         entry["overrides"] = {"answer": below.as_json(), "source": below.source.value}
+    if step.problem is not None:
+        entry["problem"] = step.problem
     return entry
 
 
 def reason_json(reason: Reason) -> ReasonJSON:
-    return {"code": reason.code, "reason": reason.reason, "sources": list(reason.sources)}
+    entry: ReasonJSON = {
+        "code": reason.code,
+        "reason": reason.reason,
+        "sources": list(reason.sources),
+    }
+    if reason.problems:
+        entry["problems"] = list(reason.problems)
+    return entry
 
 
 def query_json(query: Query) -> QueryJSON:
-    return {
+    entry: QueryJSON = {
         "question": query.question,
         "indicators": list(query.indicators),
         "query": query.query,
         "options": list(query.options),
     }
+    if query.problem is not None:
+        entry["problem"] = query.problem
+    return entry
 
 
 def checklist_json(item: ChecklistItem) -> ChecklistJSON:
-    return {"question": item.question, "section": item.section, "document": item.document}
+    entry: ChecklistJSON = {
+        "question": item.question,
+        "section": item.section,
+        "document": item.document,
+    }
+    if item.problem is not None:
+        entry["problem"] = item.problem
+    return entry
 
 
 def hint_json(hint: Hint) -> HintJSON:
@@ -88,7 +111,10 @@ def hint_json(hint: Hint) -> HintJSON:
         value: codes if isinstance(codes, str) else list(codes)
         for value, codes in hint.would_reach.items()
     }
-    return {"question": hint.question, "would_reach": reach}
+    entry: HintJSON = {"question": hint.question, "would_reach": reach}
+    if hint.problem is not None:
+        entry["problem"] = hint.problem
+    return entry
 
 
 def result_json(result: ProblemResult, *, unused: bool = True) -> dict[str, Any]:
@@ -115,6 +141,57 @@ def result_json(result: ProblemResult, *, unused: bool = True) -> dict[str, Any]
     return data
 
 
+def encounter_json(result: EncounterResult) -> dict[str, Any]:
+    """An encounter: today's fields (so a reader of one problem's result reads it too), the
+    encounter's codes, rationale and queries, and `problems`, one result per problem.
+
+    `path` lists every problem's questions, each entry naming its problem; `answers` is the
+    record to replay (shared answers at the top, each problem's own under `problems`)."""
+    problems = [result_json(problem) for problem in result.problems]
+    return {
+        "codes": [code_json(line) for line in result.codes],
+        "path": [
+            {**step, "problem": number}
+            for number, problem in enumerate(problems, 1)
+            for step in problem["path"]
+        ],
+        "rationale": [reason_json(reason) for reason in result.rationale],
+        "queries": [query_json(query) for query in result.queries],
+        "checklist": [checklist_json(item) for item in result.checklist],
+        "more_specific": [hint_json(hint) for hint in result.more_specific],
+        "warnings": list(result.warnings),
+        "unused": answers_json(result.unused),
+        "answers": replay_record(result),
+        "rules": problems[0]["rules"],
+        "backcoder": result.backcoder,
+        "problems": problems,
+    }
+
+
+def replay_record(result: EncounterResult) -> dict[str, Any]:
+    """The record that codes the same encounter again: shared answers given (not defaults),
+    then each problem's answers that differ from the shared ones."""
+    shared = {k: a for k, a in result.shared.items() if a.source is not Source.default}
+    own = [
+        {k: a.as_json() for k, a in problem.answers.items() if shared.get(k) != a}
+        for problem in result.problems
+    ]
+    return {**answers_json(shared), "problems": own}
+
+
+def replay_answers(result: Result) -> dict[str, Any]:
+    """What `--save` writes: the answers that replay the same result with `--answers`."""
+    if isinstance(result, EncounterResult):
+        return replay_record(result)
+    return answers_json(result.answers)
+
+
+def any_json(result: Result) -> dict[str, Any]:
+    if isinstance(result, EncounterResult):
+        return encounter_json(result)
+    return result_json(result)
+
+
 def explanation_json(explained: dict[str, Any]) -> dict[str, Any]:
     """`explain --json`: the code book's explanation, its hints written like a result's."""
     return {**explained, "more_specific": [hint_json(h) for h in explained["more_specific"]]}
@@ -124,17 +201,17 @@ def comparison_json(compared: dict[str, Any]) -> dict[str, Any]:
     return {**compared, "codes": [explanation_json(entry) for entry in compared["codes"]]}
 
 
-def result_text(result: ProblemResult) -> str:
-    """`code --json`: the result, indented, one object."""
-    return json.dumps(result_json(result), indent=2, ensure_ascii=False) + "\n"
+def result_text(result: Result) -> str:
+    """`code --json`: the result (of one problem, or of an encounter), indented."""
+    return json.dumps(any_json(result), indent=2, ensure_ascii=False) + "\n"
 
 
 def result_schema() -> dict[str, Any]:
     """The JSON Schema of a result (committed as docs/result.schema.json)."""
     from pydantic import TypeAdapter
 
-    from backcoder.files.result_shape import ResultJSON
+    from backcoder.files.result_shape import EncounterJSON, ResultJSON
 
-    schema = TypeAdapter(ResultJSON).json_schema()
+    schema = TypeAdapter(ResultJSON | EncounterJSON).json_schema()
     schema["title"] = "backcoder result"
     return schema

@@ -19,6 +19,7 @@ class CodeJSON(TypedDict):
     role: str
     kind: str
     follows: NotRequired[str]
+    problems: NotRequired[list[int]]
 
 
 class OverriddenJSON(TypedDict):
@@ -31,12 +32,14 @@ class PathJSON(TypedDict):
     answer: AnswerJSON
     source: str
     overrides: NotRequired[OverriddenJSON]
+    problem: NotRequired[int]
 
 
 class ReasonJSON(TypedDict):
     code: str | None
     reason: str
     sources: list[str]
+    problems: NotRequired[list[int]]
 
 
 class QueryJSON(TypedDict):
@@ -44,17 +47,20 @@ class QueryJSON(TypedDict):
     indicators: list[str]
     query: str
     options: list[str]
+    problem: NotRequired[int]
 
 
 class ChecklistJSON(TypedDict):
     question: str
     section: str | None
     document: str
+    problem: NotRequired[int]
 
 
 class HintJSON(TypedDict):
     question: str
     would_reach: dict[str, list[str] | str]
+    problem: NotRequired[int]
 
 
 class RulesJSON(TypedDict):
@@ -72,6 +78,14 @@ class ResultJSON(TypedDict):
     more_specific: list[HintJSON]
     warnings: list[str]
     unused: dict[str, AnswerJSON]
-    answers: dict[str, AnswerJSON]
+    answers: dict[str, AnswerJSON | list[dict[str, AnswerJSON]]]
+    """The record to replay; an encounter's holds `problems`, a list of answer objects."""
     rules: RulesJSON
     backcoder: str
+
+
+class EncounterJSON(ResultJSON):
+    """A record with `problems`: today's fields, the encounter's codes (each naming its
+    problems), and one result per problem."""
+
+    problems: list[ResultJSON]

@@ -55,19 +55,60 @@ def code_finding(tabular: Tabular, code: str) -> Finding | None:
     return Finding(NOT_BILLABLE, code, message, "Guideline I.A.5", below=children)
 
 
+def is_sequela(tabular: Tabular, code: str) -> bool:
+    """The 7th character is the sequela of its category's table (`S`: sequela, I.C.19.a):
+    its residual condition is coded first, beside it, never left out for it."""
+    bare = undotted(code)
+    if len(bare) != 7:
+        return False
+    info = tabular.info(code)
+    meaning = info.seventh.get(bare[-1], "") if info is not None else ""
+    return meaning.lower() == "sequela"
+
+
 def excludes1_note(tabular: Tabular, code: str, other: str) -> str | None:
     """The Excludes1 note (of `code` or an ancestor) that forbids reporting `other` with it."""
-    target = undotted(other)
-    for info in ancestry(tabular, code):
-        for note in info.excludes1:
-            if any(target.startswith(undotted(ref)) for ref in referenced_codes(note)):
-                return f"{info.code} Excludes1: {note}"
-    return None
+    return Excludes1Notes(tabular).note(code, other)
+
+
+class Excludes1Notes:
+    """Excludes1 notes read once per code: each code's notes (its own and its ancestors')
+    as the code prefixes they name. Encounters, the audit and the proof ask about many
+    pairs; parsing the notes once per code keeps that cheap. Holds only plain data, so it
+    pickles with the engine."""
+
+    def __init__(self, tabular: Tabular) -> None:
+        self.tabular = tabular
+        self._prefixes: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def prefixes(self, code: str) -> tuple[tuple[str, str], ...]:
+        """(undotted code prefix, the note in words) for every Excludes1 reference."""
+        found = self._prefixes.get(code)
+        if found is None:
+            found = tuple(
+                (undotted(ref), f"{info.code} Excludes1: {note}")
+                for info in ancestry(self.tabular, code)
+                for note in info.excludes1
+                for ref in referenced_codes(note)
+            )
+            self._prefixes[code] = found
+        return found
+
+    def note(self, code: str, other: str) -> str | None:
+        """The note of `code` (or an ancestor) that forbids reporting `other` with it."""
+        target = undotted(other)
+        for prefix, note in self.prefixes(code):
+            if target.startswith(prefix):
+                return note
+        return None
+
+    def conflict(self, first: str, second: str) -> str | None:
+        return self.note(first, second) or self.note(second, first)
 
 
 def excludes1_conflict(tabular: Tabular, first: str, second: str) -> str | None:
     """The note forbidding the pair, whichever of the two codes carries it."""
-    return excludes1_note(tabular, first, second) or excludes1_note(tabular, second, first)
+    return Excludes1Notes(tabular).conflict(first, second)
 
 
 def excludes1_findings(
@@ -75,8 +116,9 @@ def excludes1_findings(
 ) -> Iterator[Finding]:
     """Every pair of `codes` an Excludes1 note forbids, unless `allowed` gives the
     I.A.12.a reason they may stand together."""
+    notes = Excludes1Notes(tabular)
     for first, second in itertools.combinations(dict.fromkeys(codes), 2):
-        note = excludes1_conflict(tabular, first, second)
+        note = notes.conflict(first, second)
         if note is None or (allowed is not None and allowed(first, second)):
             continue
         message = f"{first} and {second} are not coded together: {note}"

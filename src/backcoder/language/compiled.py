@@ -23,6 +23,7 @@ from backcoder.language.model import (
     DecideNode,
     DecideRow,
     EachNode,
+    Explanation,
     Kind,
     LeftOut,
     Node,
@@ -47,6 +48,10 @@ def construct_rules(data: dict[str, Any]) -> RuleSet:
             "questions": {key: _question(value) for key, value in data["questions"].items()},
             "tables": {key: _table(value) for key, value in data.get("tables", {}).items()},
             "nodes": {key: _node(value) for key, value in data["nodes"].items()},
+            "explains": [
+                Explanation(**{**entry, "cite": [Citation(**c) for c in entry["cite"]]})
+                for entry in data.get("explains", [])
+            ],
             "excludes1_allowed": [
                 AllowedPair(codes=tuple(pair["codes"]), why=pair["why"])
                 for pair in data.get("excludes1_allowed", [])

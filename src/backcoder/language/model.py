@@ -146,6 +146,11 @@ class Kind(StrEnum):
     pain = "pain"
 
 
+SPECIFICITY = {Kind.diagnosis: 2, Kind.injury: 2, Kind.pain: 1, Kind.symptom: 0}
+"""A definitive diagnosis or injury is more specific than a pain code, which is more
+specific than a symptom: the one that gives way in an Excludes1 pair is the less specific."""
+
+
 class Sequence(StrEnum):
     first = "first"
     main = "main"
@@ -389,6 +394,30 @@ def covers(pattern: str, code: str) -> bool:
 
 
 @rule_class
+class Explanation:
+    """Pain symptoms that a definitive diagnosis or injury explains at its site, so they are
+    not coded beside it (I.B.4, I.B.5): low back pain beside a lumbar strain, say.
+
+    Codes ending in `-` stand for every code below them. The encounter applies it across
+    problems (where both codes' sites are known they must meet) and the audit to a claim."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    symptoms: list[str]
+    by: list[str]
+    why: str
+    cite: list[Citation]
+
+    def __post_init__(self) -> None:
+        _cited(self.cite)
+
+    def explains(self, symptom: str, definitive: str) -> bool:
+        return any(covers(s, symptom) for s in self.symptoms) and any(
+            covers(d, definitive) for d in self.by
+        )
+
+
+@rule_class
 class RuleSet:
     """A whole rule file: questions, tables and the tree of nodes."""
 
@@ -408,16 +437,34 @@ class RuleSet:
     """The code families the tree covers (`M47.81-`, `S32.0-`, `M54.2`): `rules check`
     proves every billable code in them is reported by some path or listed in `left_out`."""
     left_out: list[LeftOut] = field(default_factory=list)
+    site: str | None = None
+    """The question whose answer is a code's site (region): an encounter does not report a
+    symptom beside a definitive diagnosis that explains it at the same site (I.B.5)."""
+    visit: list[str] = field(default_factory=list)
+    explains: list[Explanation] = field(default_factory=list)
+    """Questions whose answer holds for the whole visit (red flags, course, reason): the
+    walker keeps them from one problem to the next."""
 
     def __post_init__(self) -> None:
         if CODED in self.questions:
             raise ValueError(f"`{CODED}` is reserved for conditions and cannot be a question id")
+        named = ([self.site] if self.site else []) + self.visit
+        unknown = [question for question in named if question not in self.questions]
+        if unknown:
+            raise ValueError(f"site and visit name questions; {unknown} are not questions")
 
     def excludes1_exception(self, first: str, second: str) -> str | None:
         """Why the tree may report an Excludes1 pair together (I.A.12.a), or None."""
         for pair in self.excludes1_allowed:
             if pair.allows(first, second):
                 return pair.why
+        return None
+
+    def explanation(self, symptom: str, definitive: str) -> Explanation | None:
+        """The entry by which `definitive` explains `symptom` at its site, or None."""
+        for entry in self.explains:
+            if entry.explains(symptom, definitive):
+                return entry
         return None
 
     def citations(self) -> Iterator[tuple[str, Citation]]:
@@ -431,6 +478,9 @@ class RuleSet:
                     yield name, citation
             for citation in node.note.cite if node.note else []:
                 yield name, citation
+        for entry in self.explains:
+            for citation in entry.cite:
+                yield "explains", citation
 
 
 @cache

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 from backcoder.engine.explore import explore
 from backcoder.engine.walk import Engine, Walk, describe
-from backcoder.icd.conventions import NOT_BILLABLE, code_finding, excludes1_findings
+from backcoder.icd.conventions import (
+    NOT_BILLABLE,
+    Excludes1Notes,
+    code_finding,
+    excludes1_findings,
+)
 from backcoder.icd.tabular import Tabular
 from backcoder.language.graph import (
     Defect,
@@ -27,9 +32,11 @@ from backcoder.language.graph import (
 )
 from backcoder.language.knowledge import Knowledge
 from backcoder.language.model import (
+    SPECIFICITY,
     AskNode,
     Citation,
     EachNode,
+    Kind,
     OutcomeNode,
     RuleSet,
     covers,
@@ -43,10 +50,13 @@ def check(rules: RuleSet, tabular: Tabular, knowledge: Knowledge | None = None) 
     defects = sorted(set(structural_defects(rules)))
     if defects:
         return defects
-    found, emitted = path_defects(rules, tabular)
+    found, kinds = path_defects(rules, tabular)
+    emitted = sorted(kinds)
     defects = sorted(set(found))
     defects += sorted(set(citation_defects(rules, tabular)))
     defects += sorted(set(scope_defects(rules, tabular, emitted)))
+    defects += sorted(set(explains_defects(rules, tabular)))
+    defects += sorted(set(encounter_defects(rules, tabular, kinds)))
     if knowledge is not None:
         defects += sorted(set(knowledge_defects(rules, knowledge, tabular, emitted)))
     return defects
@@ -109,13 +119,14 @@ class _PathFacts:
     """What the path pass gathers: each code where it was reported, each pair reported."""
 
     codes: dict[str, str]
+    kinds: dict[str, Kind]
     pairs: dict[tuple[str, str], str]
     defects: list[Defect]
 
 
-def path_defects(rules: RuleSet, tabular: Tabular) -> tuple[list[Defect], list[str]]:
-    """Defects found on the paths, and every code the paths report."""
-    facts = _PathFacts({}, {}, [])
+def path_defects(rules: RuleSet, tabular: Tabular) -> tuple[list[Defect], dict[str, Kind]]:
+    """Defects found on the paths, and every code the paths report, with its kind."""
+    facts = _PathFacts({}, {}, {}, [])
     for outcome in explore(Engine(rules), facts.defects):
         _record(outcome.walk, facts)
     for code, node in facts.codes.items():
@@ -134,7 +145,7 @@ def path_defects(rules: RuleSet, tabular: Tabular) -> tuple[list[Defect], list[s
             facts.defects.append(
                 Defect(node, f"reports {first} with {second}, which {note} forbids")
             )
-    return facts.defects, sorted(facts.codes)
+    return facts.defects, facts.kinds
 
 
 def _record(walk: Walk, facts: _PathFacts) -> None:
@@ -143,6 +154,7 @@ def _record(walk: Walk, facts: _PathFacts) -> None:
         facts.defects.append(Defect(where, "a path ends without a code: " + describe(walk)))
     for reported in walk.codes:
         facts.codes.setdefault(reported.code, reported.node)
+        facts.kinds.setdefault(reported.code, reported.spec.kind)
     for first, second in itertools.combinations(walk.codes, 2):
         pair = tuple(sorted((first.code, second.code)))
         facts.pairs.setdefault(pair, f"{first.node} + {second.node}")  # type: ignore[arg-type]
@@ -193,6 +205,36 @@ def billable_below(tabular: Tabular, code: str) -> Iterator[str]:
 
 
 # ------------------------------------------------------------------ citations
+
+
+def encounter_defects(rules: RuleSet, tabular: Tabular, kinds: dict[str, Kind]) -> Iterator[Defect]:
+    """What holds for any encounter, whatever its problems. Its codes are codes some path
+    reports, proven valid and billable above. An Excludes1 pair two problems can produce is
+    resolved when the rule file allows it for unrelated conditions (I.A.12.a), when one code
+    is of a more specific kind (a diagnosis over a symptom), or when only one code's note
+    names the other (that one gives way). Two codes of one kind whose notes forbid each
+    other have no such resolution: the rule file must decide the pair."""
+    notes = Excludes1Notes(tabular)
+    for first, second in itertools.combinations(sorted(kinds), 2):
+        if notes.note(first, second) is None or notes.note(second, first) is None:
+            continue
+        if SPECIFICITY[kinds[first]] != SPECIFICITY[kinds[second]]:
+            continue
+        if rules.excludes1_exception(first, second) is None:
+            yield Defect(
+                "encounter",
+                f"two problems can report {first} and {second}, whose Excludes1 notes forbid "
+                "each other: list the pair under excludes1_allowed with the reason",
+            )
+
+
+def explains_defects(rules: RuleSet, tabular: Tabular) -> Iterator[Defect]:
+    """Every code or family an `explains` entry names is in the tabular."""
+    for number, entry in enumerate(rules.explains, start=1):
+        for family in [*entry.symptoms, *entry.by]:
+            stem = family.removesuffix("-").removesuffix(".")
+            if tabular.info(stem) is None:
+                yield Defect(f"explains {number}", f"{family} is not a code in the tabular")
 
 
 def citation_defects(rules: RuleSet, tabular: Tabular) -> Iterator[Defect]:

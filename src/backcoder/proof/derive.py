@@ -28,7 +28,6 @@ def derive(rules: RuleSet) -> Derived:
     ranked: dict[str, list[tuple[tuple[Any, ...], dict[str, str]]]] = defaultdict(list)
     problems: list[Defect] = []
     defaults = _defaults_by_node(rules)
-    quiet = {name for name, node in rules.nodes.items() if isinstance(node, AskNode) and node.quiet}
     for finished in explore(Engine(rules), problems):
         total += 1
         path = finished.walk.path
@@ -37,7 +36,7 @@ def derive(rules: RuleSet) -> Derived:
         for step in path:
             paths_asking[step.question] += 1
             _narrow(seen_values, step.question, earlier)
-            if step.question in routing and step.node not in quiet:
+            if step.question in routing:
                 earlier[step.question] = step.answer.values
                 if list(step.answer.values) != defaults.get(step.node):
                     needed[step.question] = step.answer.values
@@ -71,8 +70,7 @@ def _narrow(
     """Keep, for each routing question asked before `question` on every path, the values
     seen there. A question that routes nowhere was explored with one value only, so only
     routing questions are in `earlier`; and a multi-select answer of several values says
-    nothing about which one led here. A quiet ask (a check that an answer given beside
-    another agrees with it) narrows nothing: the record need not give it."""
+    nothing about which one led here."""
     current = seen.get(question)
     if current is None:
         current = seen[question] = {key: set() for key in earlier}
