@@ -545,3 +545,17 @@ def test_back_goes_across_problems(run) -> None:
     _another(session, "n")
     assert session.finish() == 0
     assert codes_in(session.transcript) == ["M54.6"]
+
+
+def test_a_refused_answer_is_asked_again(run) -> None:
+    session = run(
+        "-a", "red_flags=none", "-a", "trauma=no", "-a", "fracture_cause=none",
+        "-a", "attribution=none", "-a", "nerve=none", "-a", "condition=sacroiliitis",
+        "-a", "pain_course=acute",
+    )  # fmt: skip
+    session.answer("lumbar")  # region: sacroiliitis cannot be there
+    shown = session.answer("sacroiliac")
+    assert "condition=sacroiliitis with region=lumbar: sacroiliitis is" in shown
+    assert "(region)" in shown
+    assert session.finish() == 0
+    assert codes_in(session.transcript) == ["M46.1"]
