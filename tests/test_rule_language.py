@@ -270,3 +270,55 @@ def test_the_shipped_tree_reaches_its_scope_or_says_why(bundle: Any) -> None:
     reasons = {entry.code: entry.why for entry in rules.left_out}
     assert "M51.361" in reasons and "S20.224-" in reasons
     assert {"S20.221A", "M51.24", "M51.34", "M47.816", "M48.062"} <= set(bundle.derived.codes)
+
+
+# ------------------------------------------------------------------ the new codes, looked up
+
+
+@pytest.mark.parametrize(
+    ("code", "flag"),
+    [
+        ("M47.816", "-a condition=spondylosis"),
+        ("M48.062", "-a claudication=yes"),
+        ("M50.222", "-a disc_level=C5-C6"),
+        ("M46.1", "-a condition=sacroiliitis"),
+        ("M80.08XA", "-a fracture_cause=osteoporosis"),
+        ("M48.46XS", "-a fracture_cause=fatigue"),
+        ("S10.83XA", "-a injury=contusion"),
+    ],
+)
+def test_explain_knows_the_new_codes(cli: Any, code: str, flag: str) -> None:
+    result = cli("explain", code, "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["in_tree"] and data["knowledge"]["use_when"]
+    assert any(flag in path for path in data["paths"]), data["paths"]
+
+
+def test_compare_names_claudication_between_the_lumbar_stenosis_codes(cli: Any) -> None:
+    data = json.loads(cli("compare", "M48.061", "M48.062", "--json").stdout)
+    assert data["deciding_question"]["question"] == "claudication"
+    assert data["deciding_question"]["answers"] == {"M48.061": "no", "M48.062": "yes"}
+
+
+def test_template_marks_the_condition_fields(cli: Any) -> None:
+    text = cli("template", "M48.062").stdout
+    assert "* Definitive diagnosis documented as the source of the pain: Spinal stenosis" in text
+    assert "* Neurogenic claudication documented with the lumbar stenosis: Yes" in text
+
+
+def test_the_checklist_says_documenting_the_condition_would_give_its_code(cli: Any) -> None:
+    answers = {
+        "trauma": "no",
+        "attribution": "none",
+        "nerve": "none",
+        "condition": "not_documented",
+        "region": "lumbar",
+        "lumbar_cause": "other",
+        "pain_course": "acute",
+    }
+    output = json.loads(cli("code", "--no-input", "--json", *flags(answers)).stdout)
+    assert [item["question"] for item in output["checklist"]] == ["condition"]
+    (hint,) = output["more_specific"]
+    assert hint["question"] == "condition"
+    assert hint["would_reach"]["spondylosis"] == ["M47.816"]
