@@ -206,3 +206,10 @@ def validate_notes(data: Any) -> NotesFile:
 def notes_json_schema() -> dict[str, Any]:
     """The JSON Schema of note-reading rule files (committed as rules/notes-file.schema.json)."""
     return notes_adapter().json_schema()
+
+
+def notes_schema_text() -> str:
+    """The committed schema's exact text (a test fails while the committed copy is stale)."""
+    import json
+
+    return json.dumps(notes_json_schema(), indent=2) + "\n"

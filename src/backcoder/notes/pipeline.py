@@ -37,16 +37,25 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = "reading a note needs the notes extra: pip install 'backcoder[notes]'"
 TARGETS = "backcoder_targets"
-MAX_NOTE_CHARS = 1_000_000
-"""spaCy's own limit for one text; a longer note is refused with one line."""
+MAX_NOTE_CHARS = 100_000
+"""A long clinical note is 2,000 to 20,000 characters; one of more than forty pages is not a
+visit note (a whole chart pasted in) and is refused with one line rather than read for
+minutes."""
 
 _LIST_MARKERS = frozenset("-*•·–")
 _SENTENCE_END = frozenset(".:;!?")
 
 
-@dataclass(frozen=True, slots=True)
+CHUNK_TOKENS = 150
+"""ConText compares every modifier with every target of the text it is given; a long note is
+given to it in runs of whole sentences of about this many tokens (its scope never crosses a
+sentence, so the reading is the same and the time stays linear in the note's length)."""
+
+
+@dataclass(slots=True)
 class Target:
-    """One place in the note where a pattern matched: the words that may settle a value."""
+    """One place in the note where a pattern matched: the words that may settle a value, and
+    ConText's modifiers of them (category, the modifier's words)."""
 
     question: str
     value: str
@@ -54,6 +63,7 @@ class Target:
     start: int
     end: int
     span: Span
+    modifiers: tuple[tuple[str, str], ...] = ()
 
 
 def import_libraries() -> dict[str, Any]:
@@ -88,15 +98,18 @@ def _silence_logging() -> None:
         logger.disable(name)
 
 
-def _register_line_splitter(language: type[Language]) -> str:
-    name = "backcoder_note_lines"
+def _register(language: type[Language], name: str, function: Any) -> str:
     if name not in language.factories:
-        language.component(name, func=split_lines)
+        language.component(name, func=function)
     return name
 
 
 def split_lines(doc: Doc) -> Doc:
-    """Start a sentence at each line that starts a statement (see the module docstring)."""
+    """Start a sentence at each line that starts a statement (see the module docstring).
+
+    Sentence starts are written as one array: setting `Token.is_sent_start` one token at a
+    time checks the whole document each time, which made long notes quadratic."""
+    starts = doc.to_array(["SENT_START"])
     previous_word = None
     for index in range(1, len(doc)):
         token = doc[index]
@@ -108,8 +121,26 @@ def split_lines(doc: Doc) -> Doc:
             and "\n" in before.text
             and _starts_statement(token, before, previous_word)
         ):
-            token.is_sent_start = True
+            starts[index] = 1
         previous_word = token
+    doc.from_array(["SENT_START"], starts)
+    return doc
+
+
+def split_sections(doc: Doc) -> Doc:
+    """Each section title is a sentence of its own, and so is the start of its body: a title
+    such as "History of present illness:" never lends ConText a modifier for what follows."""
+    sections = doc._.sections
+    if not sections:
+        return doc
+    starts = doc.to_array(["SENT_START"])
+    for section in sections:
+        for index in (section.title_start, section.title_end):
+            if 0 <= index < len(doc):
+                starts[index] = 1
+                if index + 1 < len(doc) and starts[index + 1] == 0:
+                    starts[index + 1] = -1
+    doc.from_array(["SENT_START"], starts)
     return doc
 
 
@@ -177,27 +208,47 @@ def _phrases_of(pattern: Any) -> list[str] | None:
     return phrases or None
 
 
+def _sentence_runs(doc: Doc) -> list[tuple[int, int]]:
+    """Consecutive whole sentences of about CHUNK_TOKENS tokens, as token ranges."""
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for sentence in doc.sents:
+        if sentence.end - start > CHUNK_TOKENS and sentence.start > start:
+            runs.append((start, sentence.start))
+            start = sentence.start
+    runs.append((start, len(doc)))
+    return runs
+
+
 class NotePipeline:
     """The spaCy pipeline, matchers and ConText built once from a note-reading rule file."""
 
     def __init__(self, notes: NotesFile) -> None:
+        with warnings.catch_warnings():
+            # medspaCy warns when two titles share a category, and spaCy when a matcher of
+            # the library has no token patterns: neither concerns a coder
+            warnings.simplefilter("ignore")
+            self._build(notes)
+
+    def _build(self, notes: NotesFile) -> None:
         libraries = import_libraries()
         spacy = libraries["spacy"]
         self.notes = notes
         nlp = spacy.blank("en")
         nlp.max_length = MAX_NOTE_CHARS + 1
         nlp.add_pipe("sentencizer")
-        nlp.add_pipe(_register_line_splitter(type(nlp)))
+        nlp.add_pipe(_register(type(nlp), "backcoder_note_lines", split_lines))
         sectionizer = nlp.add_pipe(
             "medspacy_sectionizer",
             config={
                 "rules": None,
                 "require_start_line": True,
-                "apply_sentence_boundary": True,
+                "apply_sentence_boundary": False,
                 "input_span_type": None,
                 "span_attrs": None,
             },
         )
+        nlp.add_pipe(_register(type(nlp), "backcoder_section_sentences", split_sections))
         section_rule = libraries["SectionRule"]
         sectionizer.add(
             [
@@ -262,7 +313,7 @@ class NotePipeline:
         for rule in rules:
             excluded = spec.excluded_types.get(rule.category.upper())
             if excluded:
-                rule.excluded_types = set(rule.excluded_types or ()) | set(excluded)
+                rule.excluded_types = set(rule.excluded_types or ()) | {q.upper() for q in excluded}
         context.add(rules)
         return context
 
@@ -285,12 +336,50 @@ class NotePipeline:
             raise BackcoderError(
                 f"the note has {len(text):,} characters; at most {MAX_NOTE_CHARS:,} are read"
             )
-        doc = self.nlp(text)
-        targets = self._targets(doc, text)
-        doc.spans[TARGETS] = [target.span for target in targets]
-        if targets:
-            self.context(doc)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            doc = self.nlp(text)
+            targets = self._targets(doc, text)
+            if targets:
+                self._apply_context(doc, targets)
         return doc, targets
+
+    def _apply_context(self, doc: Doc, targets: list[Target]) -> None:
+        if len(doc) <= CHUNK_TOKENS:
+            self._context_over(doc, targets, 0)
+            return
+        from spacy.tokens import Span
+
+        by_start = sorted(targets, key=lambda target: target.span.start)
+        first = 0
+        for start, end in _sentence_runs(doc):
+            while first < len(by_start) and by_start[first].span.start < start:
+                first += 1
+            last = first
+            while last < len(by_start) and by_start[last].span.start < end:
+                last += 1
+            inside = [t for t in by_start[first:last] if t.span.end <= end]
+            if not inside:
+                continue
+            piece = doc[start:end].as_doc()
+            moved = [
+                Span(piece, t.span.start - start, t.span.end - start, label=t.span.label_)
+                for t in inside
+            ]
+            self._context_over(piece, inside, start, moved)
+
+    def _context_over(
+        self, doc: Doc, targets: list[Target], offset: int, spans: list[Span] | None = None
+    ) -> None:
+        """Run ConText over `doc` and keep each target's modifiers (words from `doc`)."""
+        spans = spans if spans is not None else [target.span for target in targets]
+        doc.spans[TARGETS] = spans
+        self.context(doc)
+        for target, span in zip(targets, spans, strict=True):
+            target.modifiers = tuple(
+                (modifier.category.upper(), doc[slice(*modifier.modifier_span)].text)
+                for modifier in span._.modifiers
+            )
 
     def _targets(self, doc: Doc, text: str) -> list[Target]:
         from spacy.tokens import Span
@@ -298,7 +387,7 @@ class NotePipeline:
         found: dict[tuple[str, str, int, int], Target] = {}
         for key, start, end in self._phrases(doc):
             question, value, pattern = self._phrase_keys[key]
-            span = Span(doc, start, end, label=question)
+            span = Span(doc, start, end, label=question.upper())
             place = (question, value, span.start_char, span.end_char)
             found.setdefault(
                 place, Target(question, value, pattern, span.start_char, span.end_char, span)
@@ -308,7 +397,7 @@ class NotePipeline:
                 start, end = match.span()
                 if start == end or (question, value, start, end) in found:
                     continue
-                span = doc.char_span(start, end, label=question, alignment_mode="expand")
+                span = doc.char_span(start, end, label=question.upper(), alignment_mode="expand")
                 if span is None or not len(span):
                     continue
                 found[(question, value, start, end)] = Target(

@@ -73,6 +73,16 @@ class Mention:
 @dataclass(slots=True)
 class _Problem:
     mentions: list[Mention] = field(default_factory=list)
+    sites: set[str] = field(default_factory=set)
+    """The values of the site question among the mentions (kept up to date by `add`)."""
+
+    def add(self, mentions: Iterable[Mention], site: str | None, first: bool = False) -> None:
+        mentions = list(mentions)
+        if first:
+            self.mentions[:0] = mentions
+        else:
+            self.mentions.extend(mentions)
+        self.sites.update(m.value for m in mentions if m.question == site)
 
     def values(self, question: str) -> set[str]:
         return {m.value for m in self.mentions if m.question == question}
@@ -253,7 +263,11 @@ class NoteReader:
                 rest.append(group)
         problems = self._problems_from_items(items)
         if not problems:
-            return shared, [_Problem([m for group in rest for m in group])] if rest else []
+            if not rest:
+                return shared, []
+            whole = _Problem()
+            whole.add((m for group in rest for m in group), self.site)
+            return shared, [whole]
         for group in rest:
             self._route(group, problems, shared)
         return shared, self._split(problems)
@@ -274,21 +288,23 @@ class NoteReader:
             sites = self._sites(item)
             if not sites:
                 if problems:
-                    problems[-1].mentions.extend(item)
+                    problems[-1].add(item, self.site)
                 else:
                     waiting.extend(item)
                 continue
             for problem in problems:
-                if self._same_site(sites, self._sites(problem.mentions)):
-                    problem.mentions.extend(item)
+                if self._same_site(sites, problem.sites):
+                    problem.add(item, self.site)
                     break
             else:
-                problems.append(_Problem(list(item)))
+                problems.append(_Problem())
+                problems[-1].add(item, self.site)
         if waiting:
             if problems:
-                problems[0].mentions[:0] = waiting
+                problems[0].add(waiting, self.site, first=True)
             else:
-                problems.append(_Problem(waiting))
+                problems.append(_Problem())
+                problems[-1].add(waiting, self.site)
         return problems
 
     def _route(self, group: list[Mention], problems: list[_Problem], shared: list[Mention]) -> None:
@@ -297,14 +313,23 @@ class NoteReader:
         if not sites:
             shared.extend(group)
             return
-        matching = [p for p in problems if self._same_site(sites, self._sites(p.mentions))]
+        matching = [p for p in problems if self._same_site(sites, p.sites)]
         if not matching:
-            siteless = [p for p in problems if not self._sites(p.mentions)]
+            siteless = [p for p in problems if not p.sites]
             if len(siteless) == 1:
-                siteless[0].mentions.extend(group)
+                siteless[0].add(group, self.site)
             return  # a site the assessment does not name: it describes no coded problem
-        for problem in matching:
-            problem.mentions.extend(group)
+        if len(matching) == 1:
+            matching[0].add(group, self.site)
+            return
+        # a sentence naming several sites ("neck pain and low back pain with leg symptoms"):
+        # each mention goes with the site named nearest to it
+        site_mentions = [m for m in group if m.question == self.site]
+        for mention in group:
+            nearest = min(site_mentions, key=lambda site: _distance(site, mention))
+            for problem in matching:
+                if self._same_site({nearest.value}, problem.sites):
+                    problem.add([mention], self.site)
 
     def _split(self, problems: list[_Problem]) -> list[_Problem]:
         """One problem per value of a `one_problem_each` question (two fractured vertebrae)."""
@@ -342,7 +367,9 @@ class NoteReader:
             ):
                 continue
             kept.append(mention)
-        return _Problem(kept)
+        result = _Problem()
+        result.add(kept, self.site)
+        return result
 
     # ------------------------------------------------------------ 4. one value per answer
 
@@ -407,7 +434,7 @@ class NoteReader:
             top = max(m.rank for m in found)
             found = [m for m in found if m.rank == top]
         values: dict[str, Mention] = {}
-        for mention in sorted(found, key=lambda m: (m.implied, m.start)):
+        for mention in sorted(found, key=lambda m: (m.implied, m.start, m.start - m.end)):
             values.setdefault(mention.value, mention)
         for finer, coarser in spec.refines.items():
             if finer in values:
@@ -427,10 +454,11 @@ class NoteReader:
         problem: int | None,
         reading: NoteReading,
     ) -> str:
-        def standing(mention: Mention) -> tuple[int, int, int, int]:
+        def standing(mention: Mention) -> tuple[int, int, int, int, int]:
             prefer = spec.prefer
             preference = prefer.index(mention.value) if mention.value in prefer else len(prefer)
-            return (-mention.rank, mention.implied, preference, mention.start)
+            length = mention.end - mention.start
+            return (-mention.rank, mention.implied, preference, mention.start, -length)
 
         ordered = sorted(found, key=standing)
         winner = ordered[0]
@@ -468,18 +496,20 @@ def _renumbered(item: Any) -> Any:
 
 def _status(target: Target) -> tuple[str, str]:
     """ConText's reading of a target, strongest category first, with the modifier's words."""
-    modifiers = target.span._.modifiers
-    if not modifiers:
+    if not target.modifiers:
         return "asserted", ""
-    doc = target.span.doc
-    found = {}
-    for modifier in modifiers:
-        start, end = modifier.modifier_span
-        found.setdefault(modifier.category.upper(), doc[start:end].text)
+    found: dict[str, str] = {}
+    for category, words in target.modifiers:
+        found.setdefault(category, words)
     for category, status in _STATUS_BY_CATEGORY:
         if category in found:
             return status, found[category]
     return "asserted", ""
+
+
+def _distance(first: Mention, second: Mention) -> int:
+    """Characters between two mentions; 0 when they overlap."""
+    return max(0, max(first.start, second.start) - min(first.end, second.end))
 
 
 def _first_place(problem: _Problem, question: str) -> Any:
