@@ -133,6 +133,9 @@ class Section:
     """Why a mention here is set aside when the section does not settle it."""
     within: list[str] = field(default_factory=list)
     """Only a section inside one of these (ROS system lines inside the review of systems)."""
+    lists_problems: bool = False
+    """Its sentences are the visit's problems (the assessment's items); other sections' words
+    only add to the problems whose site they name (a plan: "PT for the neck")."""
 
 
 @notes_class

@@ -257,7 +257,7 @@ class NoteReader:
         items, rest = [], []
         for sentence in sorted(by_sentence):
             group = by_sentence[sentence]
-            if group[0].role == "diagnosis" and any(self._defines(m) for m in group):
+            if self._lists_problems(group[0]) and any(self._defines(m) for m in group):
                 items.append(group)
             else:
                 rest.append(group)
@@ -271,6 +271,10 @@ class NoteReader:
         for group in rest:
             self._route(group, problems, shared)
         return shared, self._split(problems)
+
+    def _lists_problems(self, mention: Mention) -> bool:
+        section = self.notes.sections.get(mention.section)
+        return section is not None and section.lists_problems
 
     def _defines(self, mention: Mention) -> bool:
         return self.notes.questions[mention.question].defines_problem and not mention.implied
@@ -292,10 +296,11 @@ class NoteReader:
                 else:
                     waiting.extend(item)
                 continue
-            for problem in problems:
-                if self._same_site(sites, problem.sites):
-                    problem.add(item, self.site)
-                    break
+            matching = [p for p in problems if self._same_site(sites, p.sites)]
+            if len(matching) > 1:
+                self._route(item, problems, [])
+            elif matching:
+                matching[0].add(item, self.site)
             else:
                 problems.append(_Problem())
                 problems[-1].add(item, self.site)
@@ -466,8 +471,8 @@ class NoteReader:
         reading.evidence.append(taken)
         reported: set[str] = {winner.value}
         for loser in ordered[1:]:
-            if loser.value in reported:
-                continue
+            if loser.value in reported or winner.start <= loser.start < loser.end <= winner.end:
+                continue  # the same words read two ways ("chronic pain syndrome") is no conflict
             reported.add(loser.value)
             rule = "section" if loser.rank < winner.rank else "preference"
             if rule == "preference" and loser.value not in spec.prefer:
