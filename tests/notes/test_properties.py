@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +94,7 @@ def test_any_text_gives_a_reading_or_one_clear_error(read, text: str) -> None:  
         assert all(isinstance(problem, dict) for problem in record.get("problems", []))
 
 
+@pytest.mark.slow
 def test_empty_and_huge_notes(read) -> None:  # type: ignore[no-untyped-def]
     assert read("").record() == {}
     assert read("   \n\n\t").record() == {}

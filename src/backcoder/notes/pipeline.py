@@ -46,7 +46,7 @@ _LIST_MARKERS = frozenset("-*•·–")
 _SENTENCE_END = frozenset(".:;!?")
 
 
-CHUNK_TOKENS = 150
+CHUNK_TOKENS = 600
 """ConText compares every modifier with every target of the text it is given; a long note is
 given to it in runs of whole sentences of about this many tokens (its scope never crosses a
 sentence, so the reading is the same and the time stays linear in the note's length)."""
