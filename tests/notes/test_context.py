@@ -315,3 +315,37 @@ def test_offsets_are_code_points_in_non_ascii_text(read: Read) -> None:
     assert offsets_exact(text, reading)
     radiculopathy = next(e for e in reading.evidence if e.value == "radiculopathy")
     assert text.index("radiculopathy") == radiculopathy.start
+
+
+def test_inline_numbered_items_and_right_greater_than_left(read: Read) -> None:
+    record = read("A/P: 1) Sciatica, R > L 2) DJD L-spine 3) neck pain").record()
+    first, second = record["problems"]
+    assert first == {
+        "region": ["lumbar"],
+        "nerve": "sciatica",
+        "condition": "spondylosis",
+        "side": "bilateral",
+    }
+    assert second == {"region": ["cervical"]}
+
+
+def test_ls_is_lumbosacral_and_a_negative_x_ray_is_no_fracture(read: Read) -> None:
+    reading = read("Impression: LS strain w/o radiculopathy. No fx on XR.")
+    assert reading.record() == {
+        "trauma": "yes",
+        "injury": "strain",
+        "region": ["lumbosacral"],
+        "nerve": "none",
+    }
+    assert ("fracture", "fx", "negated") in aside(reading, "injury")
+
+
+def test_a_reading_is_json(read: Read) -> None:
+    import json
+
+    reading = read("HPI: Denies trauma.\nAssessment: 1. Cervicalgia. 2. Lumbar radiculopathy.")
+    again = json.loads(json.dumps(reading.as_dict()))
+    assert again["record"]["problems"][1]["nerve"] == "radiculopathy"
+    assert {"problem", "id", "value", "quote", "start", "end", "section"} == set(
+        again["evidence"][0]
+    )

@@ -120,7 +120,7 @@ def split_lines(doc: Doc) -> Doc:
             before.is_space
             and "\n" in before.text
             and _starts_statement(token, before, previous_word)
-        ):
+        ) or _inline_item(doc, index):
             starts[index] = 1
         previous_word = token
     doc.from_array(["SENT_START"], starts)
@@ -142,6 +142,19 @@ def split_sections(doc: Doc) -> Doc:
                     starts[index + 1] = -1
     doc.from_array(["SENT_START"], starts)
     return doc
+
+
+def _inline_item(doc: Doc, index: int) -> bool:
+    """An item number inside a line, "1) Sciatica 2) DJD L-spine": the "2)" starts an item."""
+    token = doc[index]
+    return (
+        token.is_digit
+        and len(token.text) <= 2
+        and index + 1 < len(doc)
+        and doc[index + 1].text == ")"
+        and not doc[index - 1].like_num
+        and doc[index - 1].text not in {"-", "/", "("}
+    )
 
 
 def _starts_statement(token: Any, newline: Any, previous_word: Any) -> bool:
