@@ -349,3 +349,8 @@ def test_a_reading_is_json(read: Read) -> None:
     assert {"problem", "id", "value", "quote", "start", "end", "section"} == set(
         again["evidence"][0]
     )
+
+
+def test_two_fractures_in_a_note_without_headings_are_two_problems(read: Read) -> None:
+    record = read("Fell down the stairs. T11 and L2 compression fractures.").record()
+    assert [p["vertebra"] for p in record["problems"]] == ["T11", "L2"]

@@ -267,7 +267,7 @@ class NoteReader:
                 return shared, []
             whole = _Problem()
             whole.add((m for group in rest for m in group), self.site)
-            return shared, [whole]
+            return shared, self._split([whole])
         for group in rest:
             self._route(group, problems, shared)
         return shared, self._split(problems)
