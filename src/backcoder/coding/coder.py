@@ -79,13 +79,17 @@ class Coder:
                 raise type(exc)(f"problem {number}: {exc}") from None
         return merge_records(file, Record(self.parse_flags(shared), None), flagged)
 
-    def code_record(self, record: Record) -> Result:
-        """A one-problem record's result, or an encounter's."""
+    def code_record(
+        self, record: Record, *, missing_hint: str = "pass -a {question}=VALUE"
+    ) -> Result:
+        """A one-problem record's result, or an encounter's. `missing_hint` tells how to give
+        a missing answer; in an encounter it may name the problem (`{number}`)."""
         if record.problems is None:
-            return self.code(record.shared)
+            return self.code(record.shared, missing_hint=missing_hint.replace("{number}.", ""))
         from backcoder.coding.encounter import code_encounter
 
-        return code_encounter(self, record.shared, record.problems)
+        hint = missing_hint.replace("-a {question}", "-a {number}.{question}")
+        return code_encounter(self, record.shared, record.problems, hint)
 
     def parse_flags(self, raw: Mapping[str, list[str]], given_as: str = "-a ") -> dict[str, Answer]:
         """`-a` answers, each id possibly given more than once (see `parse_repeatable`)."""
@@ -116,7 +120,7 @@ class Coder:
             codes=tuple(self._code_line(reported, n, sites) for n, reported in enumerate(ordered)),
             path=tuple(PathEntry(step.question, step.answer) for step in walk.path),
             rationale=self._rationale(ordered, finished),
-            queries=advice.physician_queries(rules, walk.path),
+            queries=advice.physician_queries(rules, walk.path, walk.queried),
             checklist=advice.documentation_checklist(rules, self.bundle.knowledge, walk.path),
             more_specific=advice.more_specific(self.engine, walk.path),
             warnings=advice.red_flag_warnings(rules, walk.path),
