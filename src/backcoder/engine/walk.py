@@ -299,8 +299,7 @@ def _children(node: object, looped: frozenset[str]) -> list[tuple[str, frozenset
     if isinstance(node, EachNode):
         after = [(node.next, looped, False)] if node.next else []
         return [*after, (node.do, looped | {node.each}, False)]
-    assert isinstance(node, AskNode | DecideNode | OutcomeNode)
-    return [(target, looped, False) for target in node.targets()]
+    return [(target, looped, False) for target in node.targets()]  # type: ignore[attr-defined]
 
 
 CompiledCondition = tuple[tuple[str, frozenset[str]], ...]
