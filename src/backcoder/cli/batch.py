@@ -2,22 +2,69 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from backcoder.cli.common import RulesOption, environment, exits_cleanly, plural
+from backcoder.cli.common import (
+    RulesOption,
+    environment,
+    exits_cleanly,
+    guard_outputs,
+    internal_error,
+    plural,
+    rules_inputs,
+)
 from backcoder.cli.env import Environment
-from backcoder.errors import BackcoderError, ExitStatus
-from backcoder.files.reading import open_binary
+from backcoder.errors import BackcoderError, ExitStatus, OutputError
+from backcoder.files.reading import bounded_lines, open_binary
+from backcoder.files.writing import (
+    STDOUT_NAME,
+    LineSink,
+    PartialFile,
+    Target,
+    output_error,
+    stream_fd,
+)
 
 if TYPE_CHECKING:
-    from backcoder.files.batch import BatchCounts
+    from backcoder.fhir.batch import FhirBatch
+    from backcoder.files.batch import BatchCoder
+    from backcoder.files.csv_rows import CsvBatch
 
 STDIN = "-"
 WRITE_EVERY = 64  # lines per write: few system calls, small buffers, output still streams
+
+
+class BatchFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    fhir = "fhir"
+
+
+def _formats(
+    file: str, output: Path | None, chosen: BatchFormat | None
+) -> tuple[BatchFormat, bool]:
+    """The results' format and whether the input is CSV: a .csv name says so, or --format
+    csv (for standard input); CSV results need CSV input, whose header names the columns to
+    carry, and FHIR Bundles are made from JSON lines."""
+    csv_in = file.lower().endswith(".csv") or (file == STDIN and chosen is BatchFormat.csv)
+    if chosen is None:
+        by_name = output.suffix.lower() == ".csv" if output is not None else csv_in
+        chosen = BatchFormat.csv if by_name else BatchFormat.jsonl
+    if chosen is BatchFormat.csv and not csv_in:
+        raise BackcoderError(
+            "CSV results need CSV input (a .csv file, or - with --format csv): "
+            "JSON lines carry their own `_` keys, which one CSV header cannot name"
+        )
+    if chosen is BatchFormat.fhir and csv_in:
+        raise BackcoderError("--format fhir reads JSON lines, not CSV: use --format csv or jsonl")
+    return chosen, csv_in
 
 
 @exits_cleanly
@@ -44,12 +91,13 @@ def batch(
             "--quiet", "-q", help="No progress bar and no summary line; the exit status tells."
         ),
     ] = False,
-    output_format: Annotated[
-        str | None,
+    form: Annotated[
+        BatchFormat | None,
         typer.Option(
             "--format",
-            metavar="jsonl|csv",
-            help="Results as JSON lines or CSV (default: CSV for a .csv input or output).",
+            help="jsonl: one JSON result per line; csv: one CSV row per record (the default "
+            "for a .csv input or output); fhir: one FHIR Bundle per line "
+            "(needs backcoder[fhir]).",
             show_default=False,
         ),
     ] = None,
@@ -57,80 +105,174 @@ def batch(
 ) -> None:
     """Code one JSON object of answers per line (or one CSV row under a header of question
     ids); one result per line or row, in order."""
+    env = environment()
+    source_name = "standard input" if file == STDIN else file
+    reading: Target | None = stream_fd(env.stdin) if file == STDIN else Path(file)
+    inputs = [(source_name, reading)] if reading is not None else []
+    writing: list[tuple[str, Target]] = [(str(output), output)] if output is not None else []
+    guard_outputs([*inputs, *rules_inputs(rules)], writing, stdout=output is None)
+    form, csv_in = _formats(file, output, form)
+    coder = _batch_coder(form, csv_in, rules)
+    source = _open_input(file, env.stdin)
+    partial = PartialFile(output) if output is not None and PartialFile.suits(output) else None
+    sink = _open_output(output, partial, env.stdout)
+    every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
+    try:
+        try:
+            with _Signals() as signals:
+                lines = _lines(source, file, env, quiet)
+                _stream(coder, lines, sink, signals, every, source_name)
+        except (_Stop, KeyboardInterrupt, Exception) as stop:
+            _stopped(stop, sink, partial, env)
+        if partial is not None:
+            partial.commit()
+    finally:
+        if source is not getattr(env.stdin, "buffer", env.stdin):
+            source.close()
+        if output is not None and partial is None:
+            sink.stream.close()
+        if partial is not None:
+            partial.discard()  # whatever else ended the run: no stray temporary file
+    _summary(coder.counts, form, quiet, env)
+
+
+def _batch_coder(form: BatchFormat, csv_in: bool, rules: Path | None) -> Any:
     from backcoder.coding.coder import Coder
     from backcoder.files.batch import BatchCoder
     from backcoder.files.bundle import load_bundle
 
-    env = environment()
-    if output is not None and file != STDIN and output.resolve() == Path(file).resolve():
-        raise BackcoderError(f"{output}: is the input too; write the results to another file")
-    csv_in, csv_out = _formats(file, output, output_format)
-    coder = BatchCoder(Coder(load_bundle(rules)))
-    source = _open_input(file, env.stdin)
-    sink = _open_output(output, env.stdout)
+    coder: BatchCoder | FhirBatch | CsvBatch
     if csv_in:
-        from backcoder.files.csv_rows import CsvBatch, csv_rows, write_csv, write_json_lines
+        from backcoder.files.csv_rows import CsvBatch
 
-        rows = CsvBatch(coder)
-        try:
-            (write_csv if csv_out else write_json_lines)(rows, csv_rows(source), sink)
-        finally:
-            _close(source, sink, env, output)
-        _summary(rows.counts, quiet, env)
-        return
-    try:
-        progress = file != STDIN and env.stderr_isatty and not quiet
-        lines = _with_progress(source, file, env) if progress else source
-        every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
-        chunk: list[bytes] = []
-        for line in coder.run(lines):
-            chunk.append(line)
-            if len(chunk) == every:
-                sink.write(b"\n".join(chunk) + b"\n")
-                chunk.clear()
-        if chunk:
-            sink.write(b"\n".join(chunk) + b"\n")
-    finally:
-        _close(source, sink, env, output)
-    _summary(coder.counts, quiet, env)
+        coder = CsvBatch(BatchCoder(Coder(load_bundle(rules))), form is BatchFormat.csv)
+    elif form is BatchFormat.fhir:
+        from backcoder.fhir.batch import FhirBatch
 
-
-def _formats(file: str, output: Path | None, chosen: str | None) -> tuple[bool, bool]:
-    """Whether input and output are CSV: a .csv name says so, or --format (standard input
-    is CSV when the results are); CSV results need CSV input, whose header names the
-    columns to carry."""
-    if chosen not in (None, "jsonl", "csv"):
-        raise BackcoderError(f"--format takes jsonl or csv, not {chosen!r}")
-    csv_in = file.lower().endswith(".csv") or (file == STDIN and chosen == "csv")
-    by_name = output.suffix.lower() == ".csv" if output is not None else csv_in
-    csv_out = chosen == "csv" if chosen is not None else by_name
-    if csv_out and not csv_in:
-        raise BackcoderError(
-            "CSV results need CSV input (a .csv file, or - with --format csv): "
-            "JSON lines carry their own `_` keys, which one CSV header cannot name"
-        )
-    return csv_in, csv_out
-
-
-def _close(source: IO[bytes], sink: IO[bytes], env: Environment, output: Path | None) -> None:
-    if source is not getattr(env.stdin, "buffer", env.stdin):
-        source.close()
-    if output is not None:
-        sink.close()
+        coder = FhirBatch(Coder(load_bundle(rules)))
     else:
-        sink.flush()
+        coder = BatchCoder(Coder(load_bundle(rules)))
+    return coder
 
 
-def _summary(counts: BatchCounts, quiet: bool, env: Environment) -> None:
+def _summary(counts: Any, form: BatchFormat, quiet: bool, env: Environment) -> None:
     """The count on standard error (unless --quiet); status 1 when any record had an error."""
     if counts.errors:
         if not quiet:
+            where = "OperationOutcome" if form is BatchFormat.fhir else "`error`"
             had = "had an error" if counts.errors == 1 else "had errors"
             lines = "line" if counts.lines == 1 else "lines"
-            env.error(f"batch: {counts.errors} of {counts.lines} {lines} {had} (see `error`)")
+            env.error(f"batch: {counts.errors} of {counts.lines} {lines} {had} (see {where})")
         raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
     if not quiet:
         print(f"backcoder: batch: {plural(counts.lines, 'line')} coded", file=env.stderr)
+
+
+class _Stop(BaseException):
+    """SIGINT or SIGTERM, raised between lines (never inside a write)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Signals:
+    """SIGINT and SIGTERM stop the batch: at once while it reads or codes (the line in hand
+    is dropped, the finished ones kept), or right after a write that is under way."""
+
+    def __init__(self) -> None:
+        self.writing = False
+        self.pending: int | None = None
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._saved[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.writing:
+            self.pending = signum
+        else:
+            raise _Stop(signum)
+
+    def write(self, sink: LineSink, chunk: list[bytes]) -> None:
+        self.writing = True
+        try:
+            sink.write_lines(chunk)
+            chunk.clear()
+        finally:
+            self.writing = False
+        if self.pending is not None:
+            raise _Stop(self.pending)
+
+
+def _stream(
+    coder: Any, lines: Iterator[bytes], sink: LineSink, signals: _Signals, every: int, name: str
+) -> None:
+    chunk: list[bytes] = []
+    try:
+        for line in coder.run(lines):
+            chunk.append(line)
+            if len(chunk) == every:
+                signals.write(sink, chunk)
+        if chunk:
+            signals.write(sink, chunk)
+    except OutputError:
+        raise  # the sink failed: what reached it is counted
+    except BaseException as exc:
+        signals.writing = True  # a second signal now waits: the finished lines go out first
+        if chunk:
+            sink.write_lines(chunk)
+        if isinstance(exc, OSError):  # only reading raises it here
+            raise _InputFault(f"{name}: cannot be read ({exc.strerror})") from None
+        raise
+    finally:
+        close = getattr(lines, "close", None)
+        if close is not None:
+            close()  # ends the progress bar before any message
+
+
+class _InputFault(BackcoderError):
+    """The input could not be read on (an I/O error, a device gone)."""
+
+
+def _lines(source: IO[bytes], file: str, env: Environment, quiet: bool) -> Iterator[bytes]:
+    """The input's lines, bounded in length, with a progress bar on a terminal (unless
+    --quiet)."""
+    lines = bounded_lines(source)
+    progress = file != STDIN and env.stderr_isatty and not quiet
+    return _with_progress(lines, file, env) if progress else lines
+
+
+def _stopped(
+    stop: BaseException, sink: LineSink, partial: PartialFile | None, env: Environment
+) -> NoReturn:
+    """What was finished stays, and the user learns how much and where to resume."""
+    written = sink.lines
+    if partial is not None:
+        where = f"{partial.keep_partial()}" if written else None
+        if where is None:
+            partial.discard()
+    else:
+        where = sink.name
+    kept = f"{written} lines written to {where}" if where else "no line written"
+    resume = f"resume at input line {written + 1}"
+    if isinstance(stop, _Stop | KeyboardInterrupt):
+        signum = stop.signum if isinstance(stop, _Stop) else signal.SIGINT
+        env.error(f"batch: interrupted; {kept}; {resume}", newline_first=env.stderr_isatty)
+        status = ExitStatus.TERMINATED if signum == signal.SIGTERM else ExitStatus.INTERRUPTED
+        raise typer.Exit(int(status))
+    if isinstance(stop, BackcoderError):
+        env.error(f"{stop}; {kept}; {resume}")
+        raise typer.Exit(int(stop.exit_status))
+    env.error(f"{internal_error(stop)}; {kept}; {resume}")
+    raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
 
 
 def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
@@ -139,18 +281,22 @@ def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
     return open_binary(Path(file), BackcoderError)
 
 
-def _open_output(output: Path | None, stdout: IO[str]) -> IO[bytes]:
-    """A binary sink: results are kept as UTF-8 bytes and written as they are."""
+def _open_output(output: Path | None, partial: PartialFile | None, stdout: IO[str]) -> LineSink:
+    """A sink of whole lines: results are kept as UTF-8 bytes and written as they are."""
+    if partial is not None:
+        return LineSink(partial.stream, str(output), named=True)
     if output is None:
         stdout.flush()
-        return stdout.buffer  # type: ignore[attr-defined,no-any-return]
+        stream = getattr(stdout, "buffer", stdout)
+        return LineSink(stream, STDOUT_NAME, named=False)
     try:
-        return open(output, "wb")  # noqa: SIM115  (closed by the caller)
+        stream = open(output, "wb")  # noqa: SIM115  (closed by the caller)
     except OSError as exc:
-        raise BackcoderError(f"{output}: cannot be written ({exc.strerror})") from None
+        raise output_error(str(output), exc, named=True) from None
+    return LineSink(stream, str(output), named=True)
 
 
-def _with_progress(source: IO[bytes], file: str, env: Environment) -> Iterator[bytes]:
+def _with_progress(source: Iterable[bytes], file: str, env: Environment) -> Iterator[bytes]:
     """Lines of `source`, with a progress bar by bytes on standard error."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.cli.common import (
+    JsonOption,
+    RulesOption,
+    environment,
+    exits_cleanly,
+    guard_outputs,
+    rules_inputs,
+)
 from backcoder.cli.complete import complete_code
 
 CodeArgument = Annotated[
@@ -24,6 +31,7 @@ def _codebook(rules: Any) -> Any:
     from backcoder.coding.codebook import CodeBook
     from backcoder.files.bundle import load_bundle
 
+    guard_outputs(rules_inputs(rules))
     return CodeBook(load_bundle(rules))
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import shlex
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backcoder.cli.common import environment, exits_cleanly, plural
+from backcoder.cli.common import environment, exits_cleanly, guard_outputs, plural, rules_inputs
 from backcoder.errors import BackcoderError
-from backcoder.language.model import rules_json_schema
+from backcoder.language.model import RuleSet, rules_json_schema
 
 if TYPE_CHECKING:
     from backcoder.language.graph import Defect
@@ -58,6 +59,7 @@ def check(
     env = environment()
     shipped = path is None
     path = path or shipped_rules_path()
+    guard_outputs(rules_inputs(path))
     problems = check_rules(parse_rules(path), OfficialTabular(), parse_knowledge(path))
     current = has_current_build(path)
     if json_output:
@@ -84,20 +86,20 @@ def check(
 @exits_cleanly
 def build(path: PathArgument = None) -> None:
     """Check the rule file, then write NAME.built.json beside it for fast start-up."""
-    from backcoder.files.bundle import built_path, shipped_rules_path
+    from backcoder.files.bundle import built_path, knowledge_path, shipped_rules_path
+    from backcoder.files.writing import write_whole
 
     env = environment()
     path = path or shipped_rules_path()
+    target = built_path(path)
+    sources = [(str(source), source) for source in (path, knowledge_path(path))]
+    guard_outputs(sources, [(str(target), target)])
     document, problems = built_form(path)
     for problem in problems:
         print(problem.line(str(path)), file=env.stderr)
     if document is None:
         raise RulesNotSound(f"{path}: not built: {plural(len(problems), 'problem')} found")
-    target = built_path(path)
-    try:
-        target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise BackcoderError(f"{target}: cannot be written ({exc.strerror})") from None
+    write_whole(target, json.dumps(document, indent=1) + "\n", named=False)
     count = len(document["derived"]["codes"])
     print(f"{target}: {count} codes, {len(document['codes'])} tabular entries", file=env.stdout)
 
@@ -115,6 +117,50 @@ def built_form(path: Path) -> tuple[dict[str, Any] | None, list[Defect]]:
         return None, defects
     document = built_document(path, rules, proven.codes, proven.derived, knowledge, tabular.release)
     return document, []
+
+
+class GraphFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command("graph")
+@exits_cleanly
+def graph(
+    path: PathArgument = None,
+    form: Annotated[
+        GraphFormat,
+        typer.Option("--format", help="mermaid (Markdown code hosts render it) or dot (Graphviz)."),
+    ] = GraphFormat.mermaid,
+) -> None:
+    """Draw the tree: questions, answers on the arrows, codes at the leaves.
+
+    Example: backcoder rules graph --format dot | dot -Tsvg > tree.svg
+    """
+    from backcoder.files.tree_graph import dot, mermaid
+
+    guard_outputs(rules_inputs(path))
+    rules = _rules_only(path)
+    environment().stdout.write(mermaid(rules) if form is GraphFormat.mermaid else dot(rules))
+
+
+def _rules_only(path: Path | None) -> RuleSet:
+    """The rules from the built form when it is current, else from the file; never the
+    tabular, which drawing does not need and which takes seconds to read."""
+    from backcoder.files.bundle import (
+        has_current_build,
+        load_bundle,
+        parse_rules,
+        refuse_unrunnable,
+        shipped_rules_path,
+    )
+
+    path = path or shipped_rules_path()
+    if has_current_build(path):
+        return load_bundle(path).rules
+    rules = parse_rules(path)
+    refuse_unrunnable(path, rules)
+    return rules
 
 
 @app.command(

@@ -6,12 +6,13 @@ Shared by `code`, the walker and `batch`, so all give the same result and the sa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from backcoder import __version__
 from backcoder.coding import advice
 from backcoder.coding.bundle import RuleBundle
-from backcoder.coding.records import Record
+from backcoder.coding.records import Record, split_flags
 from backcoder.coding.result import (
     CodeLine,
     PathEntry,
@@ -29,9 +30,13 @@ from backcoder.engine.answers import (
     choices_text,
     parse_answers,
     parse_assignment,
+    parse_repeatable,
 )
 from backcoder.engine.walk import Engine, Finished, Pending, ReportedCode
 from backcoder.errors import BackcoderError, MissingAnswer
+
+if TYPE_CHECKING:
+    from backcoder.coding.encounter import Assembler
 
 
 class Coder:
@@ -42,6 +47,13 @@ class Coder:
         self.rules = bundle.rules
         self.engine = Engine(bundle.rules)
 
+    @cached_property
+    def assembler(self) -> Assembler:
+        """Assembles encounters (built on first use: one-problem records never need it)."""
+        from backcoder.coding.encounter import Assembler
+
+        return Assembler(self.rules, self.bundle.tabular)
+
     def layers(
         self, flags: Iterable[str], file_answers: Mapping[str, Any] | None = None
     ) -> AnswerLayers:
@@ -49,31 +61,39 @@ class Coder:
         layers = AnswerLayers()
         if file_answers is not None:
             layers = layers.with_layer(Source.file, self.parse(file_answers, Source.file))
-        flagged = dict(parse_assignment(flag) for flag in flags)
-        return layers.with_layer(Source.flag, self.parse(flagged, Source.flag))
+        shared, _ = split_flags(parse_assignment(flag) for flag in flags)
+        return layers.with_layer(Source.flag, self.parse_flags(shared))
 
     def gather(self, flags: Iterable[str], file_answers: Mapping[str, Any] | None) -> Record:
         """The record a command codes: an answers file's (a flat record or one with
         `problems`) under the `-a` flags, shared (`ID=VALUE`) and per problem (`N.ID=VALUE`)."""
-        from backcoder.coding.records import merge_records, parse_record, split_flags
+        from backcoder.coding.records import merge_records, parse_record
 
         shared, per_problem = split_flags(parse_assignment(flag) for flag in flags)
         file = parse_record(self.rules, file_answers, Source.file) if file_answers else None
         flagged = {}
         for number, raw in per_problem.items():
             try:
-                flagged[number] = self.parse(raw, Source.flag)
+                flagged[number] = self.parse_flags(raw, f"-a {number}.")
             except BackcoderError as exc:
                 raise type(exc)(f"problem {number}: {exc}") from None
-        return merge_records(file, Record(self.parse(shared, Source.flag), None), flagged)
+        return merge_records(file, Record(self.parse_flags(shared), None), flagged)
 
-    def code_record(self, record: Record) -> Result:
-        """A one-problem record's result, or an encounter's."""
+    def code_record(
+        self, record: Record, *, missing_hint: str = "pass -a {question}=VALUE"
+    ) -> Result:
+        """A one-problem record's result, or an encounter's. `missing_hint` tells how to give
+        a missing answer; in an encounter it may name the problem (`{number}`)."""
         if record.problems is None:
-            return self.code(record.shared)
+            return self.code(record.shared, missing_hint=missing_hint.replace("{number}.", ""))
         from backcoder.coding.encounter import code_encounter
 
-        return code_encounter(self, record.shared, record.problems)
+        hint = missing_hint.replace("-a {question}", "-a {number}.{question}")
+        return code_encounter(self, record.shared, record.problems, hint)
+
+    def parse_flags(self, raw: Mapping[str, list[str]], given_as: str = "-a ") -> dict[str, Answer]:
+        """`-a` answers, each id possibly given more than once (see `parse_repeatable`)."""
+        return parse_repeatable(self.rules, raw, Source.flag, given_as)
 
     def parse(self, raw: Mapping[str, Any], source: Source) -> dict[str, Answer]:
         return parse_answers(self.rules, raw, source)
@@ -100,7 +120,7 @@ class Coder:
             codes=tuple(self._code_line(reported, n, sites) for n, reported in enumerate(ordered)),
             path=tuple(PathEntry(step.question, step.answer) for step in walk.path),
             rationale=self._rationale(ordered, finished),
-            queries=advice.physician_queries(rules, walk.path),
+            queries=advice.physician_queries(rules, walk.path, walk.queried),
             checklist=advice.documentation_checklist(rules, self.bundle.knowledge, walk.path),
             more_specific=advice.more_specific(self.engine, walk.path),
             warnings=advice.red_flag_warnings(rules, walk.path),

@@ -25,6 +25,8 @@ from backcoder.language.model import (
     EachNode,
     Note,
     OutcomeNode,
+    OutcomeQuery,
+    RefuseNode,
     RuleSet,
     TablePart,
     matching_values,
@@ -33,6 +35,11 @@ from backcoder.language.model import (
 
 class RuleDefect(RuleFileError):
     """The rule tree cannot go on (no table row matches, say): `rules check` catches these."""
+
+
+class Refusal(AnswerError):
+    """The answers cannot stand together, and the tree says so (a `refuse` node): bad input
+    for `code` (exit 2) and an error line in a batch; a deliberate end for `rules check`."""
 
 
 @dataclass(slots=True)
@@ -72,6 +79,8 @@ class Walk:
     codes: list[ReportedCode] = field(default_factory=list)
     notes: list[tuple[str, Note]] = field(default_factory=list)
     taken: dict[str, Answer] = field(default_factory=dict)
+    queried: list[OutcomeQuery] = field(default_factory=list)
+    """Queries outcomes raised for details their codes cannot carry."""
 
     def fork(self) -> Walk:
         """An independent copy; reported codes and path steps are never mutated, so the
@@ -83,6 +92,7 @@ class Walk:
             codes=list(self.codes),
             notes=list(self.notes),
             taken=dict(self.taken),
+            queried=list(self.queried),
         )
 
     def answer_in_scope(self, question: str) -> tuple[str, ...] | None:
@@ -149,6 +159,8 @@ class Engine:
                 walk.node = node.next
             elif isinstance(node, DecideNode):
                 walk.node = self._decide(walk, walk.node)
+            elif isinstance(node, RefuseNode):
+                raise Refusal(refusal_message(walk, node))
             else:
                 pending = self._take_answer(walk, node, answers, use_defaults)
                 if pending is not None:
@@ -167,7 +179,7 @@ class Engine:
             return None
         answer = answers.get(question_id)
         if answer is None:
-            if not (use_defaults and plan.default):
+            if not ((use_defaults or plan.quiet) and plan.default):
                 number, at_most = len(walk.path) + 1, self._at_most(walk)
                 default = plan.default.values if plan.default else None
                 return Pending(question_id, plan.allowed, walk, number, at_most, default)
@@ -217,9 +229,14 @@ class Engine:
             if all(reported.code != code for reported in walk.codes):
                 scope = tuple((loop.question, loop.values[loop.index]) for loop in walk.loops)
                 walk.codes.append(ReportedCode(code, spec, walk.node, scope))
-        noted = any(name == walk.node for name, _ in walk.notes)  # once, however many regions
-        if node.note is not None and not noted:
+        # once, however many regions; outside an `each` loop no node is visited twice (the
+        # tree has no cycles), so only a loop needs the search
+        if node.note is not None and not (
+            walk.loops and any(name == walk.node for name, _ in walk.notes)
+        ):
             walk.notes.append((walk.node, node.note))
+        if node.query is not None and node.query not in walk.queried:
+            walk.queried.append(node.query)
 
     def build_code(self, walk: Walk, spec: CodeSpec) -> str:
         if spec.code is not None:
@@ -253,27 +270,40 @@ class Engine:
 
     @cached_property
     def questions_ahead(self) -> dict[str, int]:
-        """For each node, the most questions any path from it can still ask (an upper bound)."""
+        """For each node, the most questions any path from it can still ask (an upper bound).
+
+        A depth-first pass with its own stack, not recursion: a rule file of any depth the
+        schema accepts is planned without overflowing Python's stack."""
         memo: dict[str, int] = {}
-
-        def longest(name: str, looped: frozenset[str]) -> int:
-            if name in memo:
-                return memo[name]
-            node = self.rules.nodes[name]
-            if isinstance(node, EachNode):
-                inner = looped | {node.each}
-                after = longest(node.next, looped) if node.next else 0
-                best = 1 + longest(node.do, inner) + after
-            else:
-                asks = isinstance(node, AskNode) and node.ask not in looped
-                targets = node.targets()
-                best = int(asks) + max((longest(t, looped) for t in targets), default=0)
-            memo[name] = best
-            return best
-
-        for name in self.rules.nodes:
-            longest(name, frozenset())
+        nodes = self.rules.nodes
+        for root in nodes:
+            stack: list[tuple[str, frozenset[str], bool]] = [(root, frozenset(), False)]
+            while stack:
+                name, looped, children_done = stack.pop()
+                if name in memo or name not in nodes:
+                    continue
+                if children_done:
+                    memo[name] = self._longest(name, looped, memo)
+                    continue
+                stack.append((name, looped, True))
+                stack.extend(reversed(_children(nodes[name], looped)))
         return memo
+
+    def _longest(self, name: str, looped: frozenset[str], memo: dict[str, int]) -> int:
+        node = self.rules.nodes[name]
+        if isinstance(node, EachNode):
+            after = memo.get(node.next, 0) if node.next else 0
+            return 1 + memo.get(node.do, 0) + after
+        asks = isinstance(node, AskNode) and node.ask not in looped
+        return int(asks) + max((memo.get(t, 0) for t in node.targets()), default=0)
+
+
+def _children(node: object, looped: frozenset[str]) -> list[tuple[str, frozenset[str], bool]]:
+    """The nodes a node's bound depends on, in the order a recursive pass would visit them."""
+    if isinstance(node, EachNode):
+        after = [(node.next, looped, False)] if node.next else []
+        return [*after, (node.do, looped | {node.each}, False)]
+    return [(target, looped, False) for target in node.targets()]  # type: ignore[attr-defined]
 
 
 CompiledCondition = tuple[tuple[str, frozenset[str]], ...]
@@ -305,6 +335,7 @@ class _AskPlan:
     allowed: tuple[str, ...]
     allowed_set: frozenset[str]
     default: Answer | None
+    quiet: bool = False
 
     @classmethod
     def of(cls, rules: RuleSet, node: AskNode | EachNode) -> _AskPlan:
@@ -315,7 +346,8 @@ class _AskPlan:
             rules.questions[question].default
         )
         answer = Answer(tuple(default), Source.default) if default else None
-        return cls(question, allowed, frozenset(allowed), answer)
+        quiet = isinstance(node, AskNode) and node.quiet
+        return cls(question, allowed, frozenset(allowed), answer, quiet)
 
     def check_fits(self, walk: Walk, values: tuple[str, ...]) -> None:
         """An answer the tree restricts at this point (`only`) must be among what it allows."""
@@ -326,6 +358,15 @@ class _AskPlan:
             f"{self.question}={','.join(misfit)} does not fit this path "
             f"({describe(walk)}); here {self.question} takes {', '.join(self.allowed)}"
         )
+
+
+def refusal_message(walk: Walk, node: RefuseNode) -> str:
+    """`condition=disc_displacement with region=coccygeal: <why>`: the answers in scope."""
+    named = [
+        f"{question}={','.join(walk.answer_in_scope(question) or ('(not given)',))}"
+        for question in node.naming
+    ]
+    return f"{' with '.join(named)}: {node.refuse}"
 
 
 def describe(walk: Walk) -> str:

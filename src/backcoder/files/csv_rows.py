@@ -15,14 +15,15 @@ error that names the column (JSON Lines carry such records).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO
 
 from backcoder.errors import BackcoderError
 from backcoder.files.batch import BatchCoder, BatchCounts
+from backcoder.files.reading import MAX_BATCH_LINE
 
 LINE, CODES, ERROR = "line", "codes", "error"
 PROBLEM_COLUMN = re.compile(r"^(problems|\d+\..+)$")
@@ -34,27 +35,39 @@ class CsvHeaderError(BackcoderError):
 
 @dataclass
 class CsvBatch:
-    """Codes CSV rows; `counts` as BatchCoder's, rows in place of lines."""
+    """Codes CSV rows, read from the batch's input lines, into output lines: CSV rows
+    (the first is the header) or JSON result lines; `counts` as BatchCoder's, in rows."""
 
     coder: BatchCoder
+    csv_out: bool = True
     counts: BatchCounts = field(default_factory=BatchCounts)
     header: list[str] = field(default_factory=list)
 
-    def read(self, rows: Iterable[list[str]]) -> Iterator[tuple[int, dict[str, str], bytes]]:
-        """For each record row: its row number in the file (the header is row 1), its `_`
-        cells, and its result as a JSON line (with `line` the row number)."""
-        rows = iter(rows)
-        first = next(rows, None)
-        if first is None:
-            return
-        self.header = _checked_header(first)
-        carried = [(i, name) for i, name in enumerate(self.header) if name.startswith("_")]
-        for number, row in enumerate(rows, start=2):
-            kept = {name: row[i] if i < len(row) else "" for i, name in carried}
-            result, ok = self._code_row(number, row, kept)
-            self.counts.lines += 1
-            self.counts.errors += not ok
-            yield number, kept, result
+    def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
+        """One output line per record row, in order (and the header row, for CSV)."""
+        rows = csv.reader(_text_lines(lines))
+        try:
+            first = next(rows, None)
+            if first is None:
+                return
+            self.header = _checked_header(first)
+            carried = [(i, name) for i, name in enumerate(self.header) if name.startswith("_")]
+            if self.csv_out:
+                yield _csv_line([LINE, *(name for _, name in carried), CODES, ERROR])
+            for number, row in enumerate(rows, start=2):
+                kept = {name: row[i] if i < len(row) else "" for i, name in carried}
+                result, ok = self._code_row(number, row, kept)
+                self.counts.lines += 1
+                self.counts.errors += not ok
+                yield self._as_csv(number, kept, result) if self.csv_out else result
+        except csv.Error as exc:
+            raise BackcoderError(f"CSV input, row {rows.line_num}: {exc}") from None
+
+    @staticmethod
+    def _as_csv(number: int, kept: dict[str, str], result: bytes) -> bytes:
+        data = json.loads(result)
+        codes = ",".join(code["code"] for code in data.get("codes", ()))
+        return _csv_line([str(number), *kept.values(), codes, data.get(ERROR, "")])
 
     def _code_row(self, number: int, row: list[str], kept: dict[str, str]) -> tuple[bytes, bool]:
         problem = self._row_problem(row)
@@ -83,6 +96,24 @@ class CsvBatch:
         return None
 
 
+def _text_lines(lines: Iterable[bytes]) -> Iterator[str]:
+    """The input's lines as text for the csv module (which joins a quoted cell's lines)."""
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_BATCH_LINE:
+            raise BackcoderError(f"CSV input, line {number}: longer than {MAX_BATCH_LINE} bytes")
+        try:
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise BackcoderError(f"CSV input, line {number}: not UTF-8 text") from None
+        yield text + "\n"
+
+
+def _csv_line(cells: list[str]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue().encode()
+
+
 def _checked_header(first: list[str]) -> list[str]:
     header = [name.strip() for name in first]
     for number, name in enumerate(header, start=1):
@@ -106,48 +137,3 @@ def _checked_header(first: list[str]) -> list[str]:
 
 def _error_line(number: int, kept: dict[str, str], message: str) -> bytes:
     return json.dumps({LINE: number, **kept, ERROR: message}).encode()
-
-
-def csv_rows(source: IO[bytes]) -> Iterator[list[str]]:
-    """The rows of a UTF-8 CSV stream (a byte-order mark is skipped), read as they come."""
-    import io
-
-    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
-    try:
-        yield from csv.reader(text)
-    except UnicodeDecodeError:
-        raise BackcoderError("CSV input: not UTF-8 text") from None
-    except csv.Error as exc:
-        raise BackcoderError(f"CSV input: {exc}") from None
-    finally:
-        text.detach()
-
-
-def write_csv(batch: CsvBatch, rows: Iterable[list[str]], sink: IO[bytes]) -> None:
-    """Result rows as CSV: `line`, the `_` columns, the codes in reporting order
-    (comma-separated in one cell), the error; written as they are coded."""
-    import io
-
-    text = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=False)  # type: ignore[arg-type]
-    writer = csv.writer(text, lineterminator="\n")
-    try:
-        header_written = False
-        for number, kept, result in batch.read(rows):
-            if not header_written:
-                writer.writerow([LINE, *kept, CODES, ERROR])
-                header_written = True
-            data = json.loads(result)
-            codes = ",".join(code["code"] for code in data.get("codes", ()))
-            writer.writerow([number, *kept.values(), codes, data.get(ERROR, "")])
-        if not header_written and batch.header:
-            carried = [name for name in batch.header if name.startswith("_")]
-            writer.writerow([LINE, *carried, CODES, ERROR])
-        text.flush()
-    finally:
-        text.detach()
-
-
-def write_json_lines(batch: CsvBatch, rows: Iterable[list[str]], sink: IO[bytes]) -> None:
-    """CSV in, JSON Lines out: each row's result line as it is coded."""
-    for _, _, result in batch.read(rows):
-        sink.write(result + b"\n")
