@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from backcoder.coding.bundle import RuleBundle
-from backcoder.language.model import AskNode, DecideNode, EachNode, OutcomeNode
+from backcoder.language.model import AskNode, DecideNode, EachNode, OutcomeNode, RefuseNode
 from tests.conftest import ROOT
 from tests.test_cli_rules import TINY, mutated, write_rules
 
@@ -59,7 +59,11 @@ def test_every_node_answer_and_code_is_drawn(cli: Any, bundle: RuleBundle) -> No
     for name, node in rules.nodes.items():
         out = {(target, label) for source, target, label in arrows if source == f"n_{name}"}
         if isinstance(node, AskNode):
-            assert nodes[f"n_{name}"] == f"{node.ask}?"
+            first, *second = nodes[f"n_{name}"].split("<br>")
+            assert first == f"{node.ask}?"
+            if node.default:  # the default at this point only, and whether it is prompted
+                quiet = "quiet, " if node.quiet else ""
+                assert second == [f"{quiet}default {', '.join(node.default)}"]
             for value, target in node.branches.items():
                 assert any(t == f"n_{target}" and value in label.split(", ") for t, label in out)
         elif isinstance(node, EachNode):
@@ -70,11 +74,21 @@ def test_every_node_answer_and_code_is_drawn(cli: Any, bundle: RuleBundle) -> No
             for spec in node.report:
                 if spec.code:
                     assert spec.code in nodes[f"n_{name}"].split("<br>")
+            if node.query:
+                assert f"query {node.query.about}" in nodes[f"n_{name}"].split("<br>")
+        elif isinstance(node, RefuseNode):
+            assert nodes[f"n_{name}"].startswith("refused: ")
+            assert not [source for source, _, _ in arrows if source == f"n_{name}"]
     assert nodes["n_fracture_lumbar"] == (
         "S32.0‹lumbar_vertebra›‹fracture_type_digit› 7th ‹fracture_seventh›"
     )
     trauma = {label: target for source, target, label in arrows if source == "n_trauma"}
-    assert trauma == {"yes": "n_injury", "no, not_documented": "n_attribution"}
+    assert trauma == {"yes": "n_injury", "no, not_documented": "n_nontraumatic_fracture"}
+    assert nodes["n_nontraumatic_fracture"] == "fracture_cause?<br>default none"
+    assert nodes["n_injury_fracture_cause"] == "fracture_cause?<br>default injury"
+    assert nodes["n_stenosis_lumbar_cause"] == "lumbar_cause?<br>quiet, default other"
+    assert nodes["n_no_disc_at_region"].startswith("refused: there is no intervertebral disc")
+    assert re.search(r'^  n_no_disc_at_region\[/".*"\\\]$', drawn, flags=re.MULTILINE)
 
 
 def test_dot_draws_the_same_tree(cli: Any, bundle: RuleBundle) -> None:
