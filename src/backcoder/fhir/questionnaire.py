@@ -30,6 +30,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from backcoder.fhir import SDC_QUESTIONNAIRE, FhirError, answer_system, require_fhir, rules_url
+from backcoder.fhir.enabling import all_of, any_of, either_route
 from backcoder.language.model import Question, RuleSet
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def _item(rules: RuleSet, question_id: str, asked_when: str) -> dict[str, Any]:
         item["repeats"] = True
     if asked_when == "always" and not question.default:
         item["required"] = True
-    conditions, behaviour = enable_when(rules, enable_conditions(rules, asked_when))
+    conditions, behaviour = _enabling(rules, question_id, asked_when)
     if conditions:
         item["enableWhen"] = conditions
         if behaviour:
@@ -126,6 +127,17 @@ def _item(rules: RuleSet, question_id: str, asked_when: str) -> dict[str, Any]:
             }
         ]
     return item
+
+
+def _enabling(
+    rules: RuleSet, question_id: str, asked_when: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The item's `enableWhen` and behaviour: the derived conjunction when there is one,
+    else one earlier answer from each route into the question (see `fhir.enabling`)."""
+    if asked_when == "on the paths that need it":
+        either = either_route(rules, question_id)
+        return any_of(rules, either) if either else ([], None)
+    return all_of(rules, enable_conditions(rules, asked_when))
 
 
 def _control(code: str) -> dict[str, Any]:
@@ -156,29 +168,3 @@ def enable_conditions(rules: RuleSet, asked_when: str) -> Conditions:
             raise FhirError(f"cannot read the derived condition {asked_when!r} (at {part!r})")
         conditions[key] = allowed
     return conditions
-
-
-def enable_when(rules: RuleSet, conditions: Conditions) -> tuple[list[dict[str, Any]], str | None]:
-    """`enableWhen` entries and their `enableBehavior` for the conditions (module docstring)."""
-    if len(conditions) == 1:
-        [(key, values)] = conditions.items()
-        entries = [_equals(rules, key, value) for value in values]
-        return entries, "any" if len(entries) > 1 else None
-    entries = []
-    for key, values in conditions.items():
-        question = rules.questions[key]
-        if len(values) == 1:
-            entries.append(_equals(rules, key, values[0]))
-        elif not question.multiple:
-            entries.append({"question": key, "operator": "exists", "answerBoolean": True})
-            entries += [
-                _equals(rules, key, value, "!=")
-                for value in question.choices
-                if value not in values
-            ]
-    return entries, "all" if len(entries) > 1 else None
-
-
-def _equals(rules: RuleSet, key: str, value: str, operator: str = "=") -> dict[str, Any]:
-    coding = {"system": answer_system(rules.name, key), "code": value}
-    return {"question": key, "operator": operator, "answerCoding": coding}
