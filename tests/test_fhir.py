@@ -115,6 +115,17 @@ def test_defaults_help_and_required(questionnaire: dict[str, Any]) -> None:
     assert help_item["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "help"
     assert "Sprain" in help_item["text"] or "ligament" in help_item["text"]
     assert items["trauma"].get("required") is True  # asked on every path, no default
+    # defaults of one point of the tree cannot be initial selections: the help says them
+    assert not [o for o in items["fracture_cause"]["answerOption"] if o.get("initialSelected")]
+    [cause_help] = items["fracture_cause"]["item"]
+    labels = {
+        o["valueCoding"]["code"]: o["valueCoding"]["display"]
+        for o in items["fracture_cause"]["answerOption"]
+    }
+    assert cause_help["text"].endswith(
+        f"Left empty where the tree takes a default of its own, it is coded as: "
+        f"{labels['injury']} or {labels['none']}."
+    )
     assert "required" not in items["region"]
 
 
