@@ -179,6 +179,12 @@ def test_enable_when_follows_the_tree(questionnaire: dict[str, Any]) -> None:
             {"encounter"},
             {"vertebra", "fracture_type", "fracture_open"},
         ),
+        # no fracture, no fracture cause: a question asked on routes with nothing in common
+        (
+            {"trauma": ["yes"], "injury": ["sprain"]},
+            {"encounter", "region"},
+            {"fracture_cause", "attribution", "vertebra", "healing"},
+        ),
         # a quiet lumbar_cause left empty is its default (other): claudication still shows
         (
             {"trauma": ["no"], "nerve": ["none"], "condition": ["stenosis"], "region": ["lumbar"]},

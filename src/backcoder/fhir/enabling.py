@@ -100,23 +100,39 @@ def _compare(rules: RuleSet, key: str, value: str, operator: str = "=") -> dict[
 def either_route(rules: RuleSet, question_id: str) -> Conditions | None:
     """One earlier answer from each route into the nodes that ask the question, chosen so
     that together they still exclude something; None when no such choice exists (then the
-    question is shown unconditionally)."""
+    question is shown unconditionally). Two choices are tried, the earliest question of
+    each route first and the latest first, and the one that excludes more routes of the
+    tree is kept (`encounter` is best said by trauma, `fracture_cause` by injury)."""
+    every = routes_into(rules)
     routes = [
-        route
-        for name, found in routes_into(rules).items()
+        {key: values for key, values in route if key != question_id}
+        for name, found in every.items()
         if _asks(rules, name) == question_id
         for route in (found if found is not None else [frozenset()])
     ]
-    remaining = [dict((k, v) for k, v in route if k != question_id) for route in routes]
+    keys = [k for k, q in rules.questions.items() if not q.multiple and k != question_id]
+    best, most = None, 0
+    for order in (keys, keys[::-1]):
+        conditions = _cover(rules, routes, order)
+        excluded = _routes_excluded(rules, every, conditions) if conditions else 0
+        if excluded > most:
+            best, most = conditions, excluded
+    return best
+
+
+def _cover(
+    rules: RuleSet, routes: list[dict[str, frozenset[str]]], order: list[str]
+) -> Conditions | None:
+    """Conditions, one per question in `order`, that each route implies one of; None when
+    some route implies none that excludes anything."""
+    remaining = list(routes)
     chosen: dict[str, set[str]] = {}
-    for key, question in rules.questions.items():
-        if question.multiple or key == question_id:
-            continue
+    for key in order:
         holding = sorted((r for r in remaining if key in r), key=lambda r: len(r[key]))
-        union: set[str] = set(chosen.get(key, set()))
+        union: set[str] = set()
         covered = []
         for route in holding:
-            if len(union | route[key]) < len(question.choices):
+            if len(union | route[key]) < len(rules.questions[key].choices):
                 union |= route[key]
                 covered.append(route)
         if covered:
@@ -128,6 +144,25 @@ def either_route(rules: RuleSet, question_id: str) -> Conditions | None:
         key: tuple(v for v in rules.questions[key].choices if v in values)
         for key, values in chosen.items()
     }
+
+
+def _routes_excluded(
+    rules: RuleSet, every: dict[str, list[Route] | None], conditions: Conditions
+) -> int:
+    """How many routes of the tree fail every condition (a question a route does not answer
+    fails `=`, and holds `exists false` where the question may stay empty): none means the
+    conditions hold wherever the form can be, and the item needs none."""
+
+    def fails(route: dict[str, frozenset[str]], key: str, values: tuple[str, ...]) -> bool:
+        if key not in route:
+            return not may_be_empty(rules, key, values)
+        return route[key].isdisjoint(values)
+
+    return sum(
+        all(fails(dict(route), key, values) for key, values in conditions.items())
+        for found in every.values()
+        for route in found or ()
+    )
 
 
 def _asks(rules: RuleSet, name: str) -> str | None:
