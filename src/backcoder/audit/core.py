@@ -28,7 +28,7 @@ from backcoder.coding.coder import Coder
 from backcoder.coding.result import Result
 from backcoder.errors import BackcoderError
 from backcoder.files.bundle import load_bundle
-from backcoder.icd.codes import normalize, with_seventh_character
+from backcoder.icd.codes import needs_seventh_character, normalize, with_seventh_character
 from backcoder.icd.conventions import (
     MISSING_SEVENTH,
     Excludes1Notes,
@@ -319,8 +319,11 @@ class Auditor:
         )
 
     def _placeholder(self, code: str) -> AuditFinding | None:
-        """S33.5A: a 7th character written without the placeholder X before it (I.A.4)."""
+        """A 7th character without the placeholder X before it (S33.5A, I.A.4), or
+        placeholder X without the 7th character (S33.5XX, I.A.5)."""
         bare = undotted(code)
+        if bare.endswith("X") and len(bare) > 4:
+            return self._padded_without_seventh(code, bare.rstrip("X"))
         if not 4 <= len(bare) <= 6 or not bare[-1].isalpha():
             return None
         stem = bare[:-1] if len(bare[:-1]) == 3 else f"{bare[:3]}.{bare[3:-1]}"
@@ -334,6 +337,19 @@ class Auditor:
         )
         return finding(code, Rule.missing_seventh, message, f"{self.guideline} I.A.4", [padded])
 
+    def _padded_without_seventh(self, code: str, bare_stem: str) -> AuditFinding | None:
+        stem = bare_stem if len(bare_stem) == 3 else f"{bare_stem[:3]}.{bare_stem[3:]}"
+        info = self.index.info(stem)
+        if info is None or not needs_seventh_character(info):
+            return None
+        below = list(info.children)
+        message = (
+            f"{code} has placeholder X but no 7th character: an injury or fracture code needs "
+            f"its 7th character for the encounter ({', '.join(below)})"
+        )
+        source = f"{self.guideline} I.A.5; {_seventh_table(stem, info.seventh)}"
+        return finding(code, Rule.missing_seventh, message, source, below)
+
     def _header(self, code: str, verdict: Verdict) -> tuple[AuditFinding, ...]:
         """A valid code that is never billable: a header, or a code short of its 7th
         character, as the tabular's convention check says."""
@@ -341,12 +357,12 @@ class Auditor:
         below = list(found.below) if found is not None else []
         if found is not None and found.rule == MISSING_SEVENTH:
             info = self.index.info(code)
-            table = "; ".join(f"{k} {v}" for k, v in (info.seventh if info else {}).items())
             message = (
                 f"{code} is not complete: an injury or fracture code needs its 7th character "
                 f"for the encounter ({', '.join(below)})"
             )
-            source = f"{self.guideline} I.A.5; Tabular {code}, 7th characters: {table}"
+            table = _seventh_table(code, info.seventh if info else {})
+            source = f"{self.guideline} I.A.5; {table}"
             return (finding(code, Rule.missing_seventh, message, source, below),)
         message = (
             f"{code} is a category or subcategory with codes beneath it, not a billable "
@@ -425,13 +441,11 @@ class Auditor:
         """Excludes1 pairs with a code of the back-pain rules, unless the rule file allows
         the pair for unrelated conditions (I.A.12.a)."""
         found = []
-        allowed = self.rules.excludes1_exception
-        for item in excludes1_findings(self.index, codes, allowed):
+        for item in excludes1_findings(self.index, codes, self._unrelated):
             first, second = item.code, item.other or ""
             if not (self.in_scope(first) or self.in_scope(second)):
                 continue
-            # the code whose note names the other is the broader one, and gives way
-            loser, keep = (first, second) if self.notes.note(first, second) else (second, first)
+            loser, keep = self._gives_way(first, second)
             message = (
                 f"{first} and {second} are never coded together ({item.source}): report "
                 f"{keep} without {loser}, unless the provider documents the two conditions as "
@@ -440,6 +454,25 @@ class Auditor:
             source = f"Tabular {item.source}; {self.guideline} I.A.12.a"
             found.append(finding(loser, Rule.excludes1, message, source, [keep]))
         return found
+
+    def _unrelated(self, first: str, second: str) -> str | None:
+        """The rule file's I.A.12.a reason two codes may stand together: only for conditions
+        at different sites, so never when one explains the other at its site."""
+        rules = self.rules
+        if rules.explanation(first, second) or rules.explanation(second, first):
+            return None
+        return rules.excludes1_exception(first, second)
+
+    def _gives_way(self, first: str, second: str) -> tuple[str, str]:
+        """(the code to leave out, the code to keep): the symptom before the definitive
+        diagnosis; otherwise the code whose note names the other, the broader one (M54.5
+        excludes lumbago with sciatica, M54.4-, which includes it)."""
+        for one, other in ((first, second), (second, first)):
+            if self.is_definitive(other) and not self.is_definitive(one):
+                return one, other
+        if self.notes.note(first, second):
+            return first, second
+        return second, first
 
     def _symptoms(
         self, codes: Sequence[str], flagged: set[tuple[str, tuple[str, ...]]]
@@ -467,8 +500,10 @@ class Auditor:
         return found
 
     def _g89(self, judged: Sequence[CodeJudgement], record: Result | None) -> list[AuditFinding]:
-        """G89 first-listed outside a pain-management encounter (I.C.6.b.1.a); G89 beside a
-        known definitive diagnosis when the encounter is not for pain management (I.C.6.b)."""
+        """G89 first-listed outside a pain-management encounter (I.C.6.b.1.a), unless a
+        sequela is on the claim (chronic pain as the residual condition comes first,
+        I.C.19.a); G89 beside a known definitive diagnosis when the encounter is not for pain
+        management (I.C.6.b)."""
         codes = [one.code for one in judged if one.known]
         pain = [code for code in dict.fromkeys(codes) if code.startswith(PAIN_CATEGORY)]
         if not pain:
@@ -476,7 +511,8 @@ class Auditor:
         managed = record is not None and _pain_managed(record)
         found = []
         first = codes[0]
-        if first in pain and not managed:
+        residual = any(is_sequela(self.index, code) for code in codes)
+        if first in pain and not managed and not residual:
             found.append(self._g89_first(first, codes, record is not None))
         definitive = [code for code in codes if self.is_definitive(code)]
         for code in pain:
@@ -663,6 +699,11 @@ def _pain_managed(record: Result) -> bool:
         record.codes[0].code.startswith(PAIN_CATEGORY)
         and record.codes[0].sequence is Sequencing.first
     )
+
+
+def _seventh_table(code: str, table: Mapping[str, str]) -> str:
+    """The 7th-character table as the tabular gives it."""
+    return f"Tabular {code}, 7th characters: " + "; ".join(f"{k} {v}" for k, v in table.items())
 
 
 def _one_of(codes: Sequence[str]) -> str:

@@ -134,12 +134,13 @@ def claims_of(frame: Any) -> Iterator[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
-    if value is None:
+    from pandas import isna
+    from pandas.api.types import is_scalar
+
+    if value is None or (is_scalar(value) and isna(value)):  # None, NaN, NA, NaT
         return None
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         value = value.tolist()
-    if isinstance(value, float) and math.isnan(value):
-        return None
     if hasattr(value, "date") and callable(value.date):  # pandas Timestamp, datetime
         return value.date().isoformat()
     if hasattr(value, "isoformat"):
