@@ -302,3 +302,24 @@ def test_lumbago_with_sciatica_is_kept_over_low_back_pain() -> None:
 def test_two_fractures_after_one_fall() -> None:
     data = code({"pain_course": "acute", "problems": [PROBLEMS[15], PROBLEMS[16]]})
     assert codes_of(data) == ["S22.080A", "S32.011A"]
+
+
+def test_batch_lines_equal_the_code_result(cli: Any) -> None:
+    """The batch joins cached fragments; the result must be the one `code` builds."""
+    records = [
+        {**shared, "problems": [PROBLEMS[a], PROBLEMS[b]]}
+        for shared in SHARED[:3]
+        for a, b in [(0, 2), (2, 12), (4, 6), (15, 16), (10, 9)]
+    ]
+    records.append({"pain_course": "acute", "problems": [PROBLEMS[3], {**PROBLEMS[0], "extra": 1}]})
+    lines = "".join(json.dumps({"_id": n, **record}) + "\n" for n, record in enumerate(records))
+    out = cli("batch", "-", input=lines)
+    batch = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(batch) == len(records)
+    for record, line in zip(records, batch, strict=True):
+        try:
+            expected = code(record)
+        except BackcoderError as error:
+            assert str(error) in line["error"]
+            continue
+        assert {k: v for k, v in line.items() if k not in ("line", "_id")} == expected

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,8 +14,17 @@ from backcoder.cli.env import Environment
 from backcoder.errors import BackcoderError, ExitStatus
 from backcoder.files.reading import open_binary
 
+if TYPE_CHECKING:
+    from backcoder.fhir.batch import FhirBatch
+    from backcoder.files.batch import BatchCoder
+
 STDIN = "-"
 WRITE_EVERY = 64  # lines per write: few system calls, small buffers, output still streams
+
+
+class BatchFormat(StrEnum):
+    jsonl = "jsonl"
+    fhir = "fhir"
 
 
 @exits_cleanly
@@ -32,6 +42,14 @@ def batch(
             dir_okay=False,
         ),
     ] = None,
+    form: Annotated[
+        BatchFormat,
+        typer.Option(
+            "--format",
+            help="jsonl: one JSON result per line; fhir: one FHIR Bundle per line "
+            "(needs backcoder[fhir]).",
+        ),
+    ] = BatchFormat.jsonl,
     rules: RulesOption = None,
 ) -> None:
     """Code one JSON object of answers per line; one JSON result per line, in order."""
@@ -42,7 +60,13 @@ def batch(
     env = environment()
     if output is not None and file != STDIN and output.resolve() == Path(file).resolve():
         raise BackcoderError(f"{output}: is the input too; write the results to another file")
-    coder = BatchCoder(Coder(load_bundle(rules)))
+    coder: BatchCoder | FhirBatch
+    if form is BatchFormat.fhir:
+        from backcoder.fhir.batch import FhirBatch
+
+        coder = FhirBatch(Coder(load_bundle(rules)))
+    else:
+        coder = BatchCoder(Coder(load_bundle(rules)))
     source = _open_input(file, env.stdin)
     sink = _open_output(output, env.stdout)
     try:
@@ -65,7 +89,8 @@ def batch(
             sink.flush()
     counts = coder.counts
     if counts.errors:
-        env.error(f"batch: {counts.errors} of {counts.lines} lines had errors (see their `error`)")
+        where = "OperationOutcome" if form is BatchFormat.fhir else "`error`"
+        env.error(f"batch: {counts.errors} of {counts.lines} lines had errors (see their {where})")
         raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
     print(f"backcoder: batch: {counts.lines} lines coded", file=env.stderr)
 

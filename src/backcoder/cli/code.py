@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.cli.common import (
+    Format,
+    FormatOption,
+    JsonOption,
+    RulesOption,
+    environment,
+    exits_cleanly,
+    output_format,
+)
 from backcoder.coding.coder import Coder
 from backcoder.coding.result import problems_of
 from backcoder.errors import AnswersFileError
@@ -31,7 +39,8 @@ AnswersFileOption = Annotated[
     typer.Option(
         "--answers",
         metavar="FILE",
-        help="Answers from a YAML or JSON file (or a saved result); -a flags win over it.",
+        help="Answers from a YAML or JSON file (or a saved result, or a FHIR "
+        "QuestionnaireResponse); -a flags win over it.",
         dir_okay=False,
         show_default=False,
     ),
@@ -46,6 +55,7 @@ def code(
         bool, typer.Option("--no-input", help="Never prompt: a missing answer exits 2.")
     ] = False,
     json_output: JsonOption = False,
+    form: FormatOption = None,
     save: Annotated[
         Path | None,
         typer.Option(
@@ -60,8 +70,13 @@ def code(
 ) -> None:
     """Code one record: answers from flags or a file, the rest asked at the prompt."""
     env = environment()
+    chosen = output_format(form, json_output)
+    if chosen is Format.fhir:
+        from backcoder.fhir import require_fhir
+
+        require_fhir()  # before any question is asked
     coder = Coder(load_bundle(rules))
-    file_answers = load_answers_file(answers_file) if answers_file is not None else None
+    file_answers = read_answers(answers_file, coder) if answers_file is not None else None
     record = coder.gather(answer or [], file_answers)
     if no_input or not env.stdin_isatty:
         result = coder.code_record(record)
@@ -71,8 +86,13 @@ def code(
         result = Walker(coder, env).run(record)
     if save is not None:
         write_answers(save, replay_answers(result))
-    if json_output:
+    if chosen is Format.json:
         env.stdout.write(result_text(result))
+    elif chosen is Format.fhir:
+        from backcoder.fhir.conditions import result_bundle
+        from backcoder.fhir.questionnaire import to_json
+
+        env.stdout.write(to_json(result_bundle(result, coder.rules)))
     else:
         from backcoder.cli.render import show_any
 
@@ -85,7 +105,18 @@ def code(
             for step in problem.path:
                 fields.setdefault(step.question, ",".join(step.answer.values))
         text = CodeBook(coder.bundle).render_template(result.code_list, fields)
-        (env.stderr if json_output else env.stdout).write("\n" + text)
+        (env.stdout if chosen is Format.text else env.stderr).write("\n" + text)
+
+
+def read_answers(path: Path, coder: Coder) -> dict[str, Any]:
+    """An answers file: YAML or JSON answers, a saved result, or a FHIR
+    QuestionnaireResponse to the Questionnaire of `questions --format fhir`."""
+    data = load_answers_file(path)
+    if "resourceType" not in data:
+        return data
+    from backcoder.fhir.response import response_answers
+
+    return response_answers(data, coder.rules, str(path))
 
 
 def write_answers(path: Path, answers: dict[str, Any]) -> None:

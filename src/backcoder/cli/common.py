@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -27,6 +28,31 @@ RulesOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")]
+
+
+class Format(StrEnum):
+    """What a command writes on standard output: text for people, JSON or HL7 FHIR R4."""
+
+    text = "text"
+    json = "json"
+    fhir = "fhir"
+
+
+FormatOption = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        help="text, json (the same as --json) or fhir (needs backcoder[fhir]).",
+        show_default=False,
+    ),
+]
+
+
+def output_format(chosen: Format | None, json_flag: bool) -> Format:
+    """The format asked for; `--json` is short for `--format json` and cannot contradict it."""
+    if json_flag and chosen not in (None, Format.json):
+        raise BackcoderError(f"--json and --format {chosen.value} contradict: give one of them")
+    return Format.json if json_flag else chosen or Format.text
 
 
 def environment() -> Environment:

@@ -5,18 +5,35 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.cli.common import (
+    Format,
+    FormatOption,
+    JsonOption,
+    RulesOption,
+    environment,
+    exits_cleanly,
+    output_format,
+)
 from backcoder.files.bundle import load_bundle
 from backcoder.language.model import RuleSet
 
 
 @exits_cleanly
-def questions(json_output: JsonOption = False, rules: RulesOption = None) -> None:
-    """List every question id, its choices and when the tree asks it."""
+def questions(
+    json_output: JsonOption = False, form: FormatOption = None, rules: RulesOption = None
+) -> None:
+    """List every question id, its choices and when the tree asks it; --format fhir writes
+    them as an HL7 FHIR R4 Questionnaire."""
     env = environment()
+    chosen = output_format(form, json_output)
     bundle = load_bundle(rules)
+    if chosen is Format.fhir:
+        from backcoder.fhir.questionnaire import questionnaire_json
+
+        env.stdout.write(questionnaire_json(bundle.rules, bundle.asked_when))
+        return
     listing = vocabulary(bundle.rules, bundle.asked_when)
-    if json_output:
+    if chosen is Format.json:
         env.stdout.write(json.dumps(listing, indent=2) + "\n")
         return
     console = env.console()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -10,7 +11,7 @@ import typer
 
 from backcoder.cli.common import environment, exits_cleanly
 from backcoder.errors import BackcoderError
-from backcoder.language.model import rules_json_schema
+from backcoder.language.model import RuleSet, rules_json_schema
 
 if TYPE_CHECKING:
     from backcoder.language.graph import Defect
@@ -92,6 +93,49 @@ def built_form(path: Path) -> tuple[dict[str, Any] | None, list[Defect]]:
         return None, defects
     document = built_document(path, rules, proven.codes, proven.derived, knowledge, tabular.release)
     return document, []
+
+
+class GraphFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command("graph")
+@exits_cleanly
+def graph(
+    path: PathArgument = None,
+    form: Annotated[
+        GraphFormat,
+        typer.Option("--format", help="mermaid (Markdown code hosts render it) or dot (Graphviz)."),
+    ] = GraphFormat.mermaid,
+) -> None:
+    """Draw the tree: questions, answers on the arrows, codes at the leaves.
+
+    Example: backcoder rules graph --format dot | dot -Tsvg > tree.svg
+    """
+    from backcoder.files.tree_graph import dot, mermaid
+
+    rules = _rules_only(path)
+    environment().stdout.write(mermaid(rules) if form is GraphFormat.mermaid else dot(rules))
+
+
+def _rules_only(path: Path | None) -> RuleSet:
+    """The rules from the built form when it is current, else from the file; never the
+    tabular, which drawing does not need and which takes seconds to read."""
+    from backcoder.files.bundle import (
+        has_current_build,
+        load_bundle,
+        parse_rules,
+        refuse_unrunnable,
+        shipped_rules_path,
+    )
+
+    path = path or shipped_rules_path()
+    if has_current_build(path):
+        return load_bundle(path).rules
+    rules = parse_rules(path)
+    refuse_unrunnable(path, rules)
+    return rules
 
 
 @app.command("schema")

@@ -6,7 +6,8 @@ Shared by `code`, the walker and `batch`, so all give the same result and the sa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from backcoder import __version__
 from backcoder.coding import advice
@@ -33,6 +34,9 @@ from backcoder.engine.answers import (
 from backcoder.engine.walk import Engine, Finished, Pending, ReportedCode
 from backcoder.errors import BackcoderError, MissingAnswer
 
+if TYPE_CHECKING:
+    from backcoder.coding.encounter import Assembler
+
 
 class Coder:
     """A rule bundle ready to code records: the engine planned once."""
@@ -41,6 +45,13 @@ class Coder:
         self.bundle = bundle
         self.rules = bundle.rules
         self.engine = Engine(bundle.rules)
+
+    @cached_property
+    def assembler(self) -> Assembler:
+        """Assembles encounters (built on first use: one-problem records never need it)."""
+        from backcoder.coding.encounter import Assembler
+
+        return Assembler(self.rules, self.bundle.tabular)
 
     def layers(
         self, flags: Iterable[str], file_answers: Mapping[str, Any] | None = None

@@ -19,7 +19,7 @@ functions `rules check` and the audit use.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from backcoder import __version__
 from backcoder.coding.result import (
@@ -29,12 +29,18 @@ from backcoder.coding.result import (
     Reason,
     Role,
 )
-from backcoder.coding.sequencing import RANK
 from backcoder.engine.answers import Answer
 from backcoder.errors import BackcoderError
 from backcoder.icd.conventions import Excludes1Notes, is_sequela
 from backcoder.icd.tabular import Tabular, fiscal_year
-from backcoder.language.model import NOT_DOCUMENTED, SPECIFICITY, Kind, RuleSet
+from backcoder.language.model import (
+    NOT_DOCUMENTED,
+    SPECIFICITY,
+    Explanation,
+    Kind,
+    RuleSet,
+    matching_values,
+)
 from backcoder.language.model import Sequence as Sequencing
 
 if TYPE_CHECKING:
@@ -59,7 +65,7 @@ def code_encounter(
     results = tuple(
         code_problem(coder, shared, answers, number) for number, answers in enumerate(own, 1)
     )
-    return assemble(coder.rules, coder.bundle.tabular, shared, results)
+    return coder.assembler.assemble(shared, results)
 
 
 def code_problem(
@@ -79,47 +85,163 @@ def in_problem(error: BackcoderError, number: int) -> BackcoderError:
     return type(error)(f"problem {number}: {error}")
 
 
-def assemble(
-    rules: RuleSet,
-    tabular: Tabular,
-    shared: Mapping[str, Answer],
-    results: Sequence[ProblemResult],
-    notes: Excludes1Notes | None = None,
-) -> EncounterResult:
-    """The encounter from its problems' results; `notes` lets a batch read each code's
-    Excludes1 notes once for all its records."""
-    occurrences = [
-        Occurrence(line, number, position)
+PairDecision = tuple[str, int | None, str, tuple[str, ...]] | None
+"""How two codes of different problems stand: (`explains` or `excludes1`, the index of the
+one left out or None to keep both, the reason's text with {0} and {1} for the problems,
+sources); None when nothing stands between them."""
+
+
+class Assembler:
+    """Assembles the encounters of one rule set. What it works out for a pair of codes (at
+    their sites) holds for every encounter, so it is remembered: a batch of visits asks
+    about the same pairs again and again. Plain data only: it pickles with the engine."""
+
+    def __init__(self, rules: RuleSet, tabular: Tabular) -> None:
+        self.rules = rules
+        self.tabular = tabular
+        self.notes = Excludes1Notes(tabular)
+        self.guideline = f"ICD-10-CM Official Guidelines FY{fiscal_year(rules.icd10cm)}, section"
+        self._pairs: dict[tuple[str, tuple[str, ...], str, tuple[str, ...]], PairDecision] = {}
+
+    def assemble(
+        self, shared: Mapping[str, Answer], results: Sequence[ProblemResult]
+    ) -> EncounterResult:
+        codes, rationale = self.codes(results)
+        asked = {step.question for result in results for step in result.path}
+        return EncounterResult(
+            codes=codes,
+            rationale=rationale,
+            queries=_tagged(results, "queries"),
+            checklist=_tagged(results, "checklist"),
+            more_specific=_tagged(results, "more_specific"),
+            warnings=tuple(dict.fromkeys(w for result in results for w in result.warnings)),
+            problems=tuple(results),
+            unused={key: answer for key, answer in shared.items() if key not in asked},
+            shared=dict(shared),
+            rules=results[0].rules,
+            backcoder=__version__,
+        )
+
+    def codes(
+        self, results: Sequence[ProblemResult]
+    ) -> tuple[tuple[CodeLine, ...], tuple[Reason, ...]]:
+        """The encounter's codes in reporting order, and why: each code's reasons, then the
+        decisions across problems."""
+        occurrences = [
+            Occurrence(line, number, position)
+            for number, result in enumerate(results, 1)
+            for position, line in enumerate(result.codes)
+        ]
+        kept, decisions = self.decide(occurrences)
+        leading = {n for n, result in enumerate(results, 1) if self.leads(result)}
+        codes = merged_codes(kept, leading)
+        return codes, _rationale(codes, results) + decisions + _sequencing(codes, self.guideline)
+
+    def leads(self, result: ProblemResult) -> bool:
+        """Whether the problem's first-sequenced codes lead the encounter (`leads_when`)."""
+        wanted = self.rules.leads_when
+        if not wanted:
+            return False
+        answers = {step.question: step.answer.values for step in result.path}
+        return all(
+            not matching_values(value).isdisjoint(answers.get(key, ()))
+            for key, value in wanted.items()
+        )
+
+    def decide(self, occurrences: list[Occurrence]) -> tuple[list[Occurrence], tuple[Reason, ...]]:
+        """The occurrences left once every pair of codes of different problems is settled:
+        first the symptoms another problem's diagnosis explains at the same site (I.B.5),
+        then the Excludes1 pairs (I.A.12.a); and the reason for each decision."""
+        dropped: set[int] = set()
+        reasons: list[Reason] = []
+        for kind in ("explains", "excludes1"):
+            for i, first in enumerate(occurrences):
+                for j in range(i + 1, len(occurrences)):
+                    second = occurrences[j]
+                    if i in dropped or j in dropped or first.problem == second.problem:
+                        continue
+                    decision = self.pair(first.line, second.line)
+                    if decision is None or decision[0] != kind:
+                        continue
+                    _, loser, text, sources = decision
+                    problems = (first.problem, second.problem)
+                    reasons.append(Reason(None, text.format(*problems), sources, problems))
+                    if loser is not None:
+                        dropped.add(i if loser == 0 else j)
+        kept = [o for n, o in enumerate(occurrences) if n not in dropped]
+        return kept, tuple(reasons)
+
+    def pair(self, first: CodeLine, second: CodeLine) -> PairDecision:
+        key = (first.code, first.sites, second.code, second.sites)
+        try:
+            return self._pairs[key]
+        except KeyError:
+            decision = self._pairs[key] = self._decide_pair(first, second)
+            return decision
+
+    def _decide_pair(self, first: CodeLine, second: CodeLine) -> PairDecision:
+        if first.code == second.code:
+            return None
+        for symptom, cause, loser in ((first, second, 0), (second, first, 1)):
+            entry = self._explaining(symptom, cause)
+            if entry is not None:
+                at = "{0}" if loser == 0 else "{1}"
+                by = "{1}" if loser == 0 else "{0}"
+                text = (
+                    f"{symptom.code} ({symptom.description}) of problem {at} is not reported: "
+                    f"{cause.code} of problem {by} explains it at the same site. {entry.why}"
+                )
+                return "explains", loser, text, (f"{self.guideline} I.B.5",)
+        return self._excludes1(first, second)
+
+    def _explaining(self, symptom: CodeLine, cause: CodeLine) -> Explanation | None:
+        if symptom.kind is not Kind.symptom or cause.kind not in DEFINITIVE:
+            return None
+        if is_sequela(self.tabular, cause.code) or not same_site(symptom, cause):
+            return None
+        return self.rules.explanation(symptom.code, cause.code)
+
+    def _excludes1(self, first: CodeLine, second: CodeLine) -> PairDecision:
+        """Both codes when they stand at different documented sites: unrelated conditions
+        (I.A.12.a; a G89 code is not bound to a site, so it never qualifies); both beside a
+        sequela, whose residual is coded with it (I.C.19.a); else the less specific gives
+        way."""
+        a, b = first.code, second.code
+        note_a, note_b = self.notes.note(a, b), self.notes.note(b, a)
+        if note_a is None and note_b is None:
+            return None
+        note = note_a or note_b
+        if not same_site(first, second) and Kind.pain not in (first.kind, second.kind):
+            why = self.rules.excludes1_exception(a, b) or (
+                "the conditions are at different documented sites, so they are unrelated"
+            )
+            text = f"{a} and {b} are both reported despite {note}: {why}"
+            return "excludes1", None, text, (f"{self.guideline} I.A.12.a",)
+        sequela = next((c for c in (first, second) if is_sequela(self.tabular, c.code)), None)
+        if sequela is not None:
+            text = (
+                f"{a} and {b} are both reported despite {note}: {sequela.code} is a sequela, "
+                "and its residual condition is coded beside it"
+            )
+            return "excludes1", None, text, (f"{self.guideline} I.C.19.a",)
+        loser = more_general(first, second, note_a, note_b)
+        gone, kept = (first, second) if loser == 0 else (second, first)
+        at, by = ("{0}", "{1}") if loser == 0 else ("{1}", "{0}")
+        note = (note_a if loser == 0 else note_b) or note
+        text = (
+            f"{gone.code} of problem {at} is not reported: {note}. The more specific "
+            f"{kept.code} of problem {by} is kept."
+        )
+        return "excludes1", loser, text, (f"{self.guideline} I.A.12.a", f"Tabular {note}")
+
+
+def _tagged(results: Sequence[ProblemResult], field: str) -> tuple[Any, ...]:
+    """A field of every problem, each item naming its problem."""
+    return tuple(
+        item._replace(problem=number)
         for number, result in enumerate(results, 1)
-        for position, line in enumerate(result.codes)
-    ]
-    guideline = f"ICD-10-CM Official Guidelines FY{fiscal_year(rules.icd10cm)}, section"
-    kept, explained = apply_explains(rules, tabular, occurrences, guideline)
-    kept, resolved = resolve_excludes1(rules, notes or Excludes1Notes(tabular), kept, guideline)
-    codes = merged_codes(kept)
-    asked = {step.question for result in results for step in result.path}
-    return EncounterResult(
-        codes=codes,
-        rationale=_rationale(codes, results) + explained + resolved + _sequencing(codes, guideline),
-        queries=tuple(
-            query._replace(problem=n) for n, r in enumerate(results, 1) for query in r.queries
-        ),
-        checklist=tuple(
-            item._replace(problem=n) for n, r in enumerate(results, 1) for item in r.checklist
-        ),
-        more_specific=tuple(
-            hint._replace(problem=n) for n, r in enumerate(results, 1) for hint in r.more_specific
-        ),
-        warnings=tuple(dict.fromkeys(w for result in results for w in result.warnings)),
-        problems=tuple(results),
-        unused={key: answer for key, answer in shared.items() if key not in asked},
-        shared=dict(shared),
-        rules=results[0].rules,
-        backcoder=__version__,
+        for item in getattr(result, field)
     )
-
-
-# ------------------------------------------------------------------ I.B.5
 
 
 def same_site(first: CodeLine, second: CodeLine) -> bool:
@@ -128,124 +250,33 @@ def same_site(first: CodeLine, second: CodeLine) -> bool:
     return not one or not other or bool(one & other)
 
 
-def apply_explains(
-    rules: RuleSet, tabular: Tabular, occurrences: list[Occurrence], guideline: str
-) -> tuple[list[Occurrence], tuple[Reason, ...]]:
-    """Occurrences without the symptoms another problem's diagnosis explains at the same
-    site, and a reason for each symptom left out."""
-    kept: list[Occurrence] = []
-    reasons: list[Reason] = []
-    for occurrence in occurrences:
-        cause = _explaining(rules, tabular, occurrence, occurrences)
-        if cause is None:
-            kept.append(occurrence)
-            continue
-        entry = rules.explanation(occurrence.line.code, cause.line.code)
-        assert entry is not None
-        reasons.append(
-            Reason(
-                code=None,
-                reason=(
-                    f"{occurrence.line.code} ({occurrence.line.description}) of problem "
-                    f"{occurrence.problem} is not reported: {cause.line.code} of problem "
-                    f"{cause.problem} explains it at the same site. {entry.why}"
-                ),
-                sources=(f"{guideline} I.B.5",),
-                problems=(occurrence.problem, cause.problem),
-            )
-        )
-    return kept, tuple(reasons)
-
-
-def _explaining(
-    rules: RuleSet, tabular: Tabular, symptom: Occurrence, occurrences: list[Occurrence]
-) -> Occurrence | None:
-    if symptom.line.kind is not Kind.symptom:
-        return None
-    for other in occurrences:
-        if (
-            other.problem != symptom.problem
-            and other.line.kind in DEFINITIVE
-            and not is_sequela(tabular, other.line.code)
-            and same_site(symptom.line, other.line)
-            and rules.explanation(symptom.line.code, other.line.code) is not None
-        ):
-            return other
-    return None
-
-
-# ------------------------------------------------------------------ Excludes1
-
-
-def resolve_excludes1(
-    rules: RuleSet, notes: Excludes1Notes, occurrences: list[Occurrence], guideline: str
-) -> tuple[list[Occurrence], tuple[Reason, ...]]:
-    """Occurrences with every Excludes1 pair across problems resolved, and why each was."""
-    dropped: set[int] = set()
-    reasons: list[Reason] = []
-    for i, first in enumerate(occurrences):
-        for j in range(i + 1, len(occurrences)):
-            second = occurrences[j]
-            if i in dropped or j in dropped or first.problem == second.problem:
-                continue
-            if first.line.code == second.line.code:
-                continue
-            outcome = resolve_pair(rules, notes, first, second, guideline)
-            if outcome is None:
-                continue
-            loser, reason = outcome
-            reasons.append(reason)
-            if loser is not None:
-                dropped.add(i if loser is first else j)
-    kept = [occurrence for n, occurrence in enumerate(occurrences) if n not in dropped]
-    return kept, tuple(reasons)
-
-
-def resolve_pair(
-    rules: RuleSet, notes: Excludes1Notes, first: Occurrence, second: Occurrence, guideline: str
-) -> tuple[Occurrence | None, Reason] | None:
-    """None when no Excludes1 note forbids the pair; else the occurrence to leave out (None
-    to keep both) and the reason, naming the rule applied."""
-    a, b = first.line.code, second.line.code
-    note_a, note_b = notes.note(a, b), notes.note(b, a)
-    if note_a is None and note_b is None:
-        return None
-    problems = (first.problem, second.problem)
-    exception = rules.excludes1_exception(a, b)
-    if exception is not None and not same_site(first.line, second.line):
-        text = f"{a} and {b} are both reported despite {note_a or note_b}: {exception}"
-        return None, Reason(None, text, (f"{guideline} I.A.12.a",), problems)
-    loser = more_general(first, second, note_a, note_b)
-    winner = second if loser is first else first
-    note = (note_a if loser is first else note_b) or note_a or note_b
-    text = (
-        f"{loser.line.code} of problem {loser.problem} is not reported: {note}. The more "
-        f"specific {winner.line.code} of problem {winner.problem} is kept."
-    )
-    return loser, Reason(None, text, (f"{guideline} I.A.12.a", f"Tabular {note}"), problems)
-
-
-def more_general(
-    first: Occurrence, second: Occurrence, note_a: str | None, note_b: str | None
-) -> Occurrence:
-    """Which of an Excludes1 pair gives way: the less specific kind of code; between codes
-    of one kind, the one whose note names the other (M54.5 excludes lumbago with sciatica,
-    M54.4-, which includes it); when each names the other, the one listed later."""
-    rank_a, rank_b = SPECIFICITY[first.line.kind], SPECIFICITY[second.line.kind]
+def more_general(first: CodeLine, second: CodeLine, note_a: str | None, note_b: str | None) -> int:
+    """Which of an Excludes1 pair gives way (0 or 1): the less specific kind of code;
+    between codes of one kind, the one whose note names the other (M54.5 excludes lumbago
+    with sciatica, M54.4-, which includes it); when each names the other, the second."""
+    rank_a, rank_b = SPECIFICITY[first.kind], SPECIFICITY[second.kind]
     if rank_a != rank_b:
-        return first if rank_a < rank_b else second
+        return 0 if rank_a < rank_b else 1
     if (note_a is None) != (note_b is None):
-        return first if note_a is not None else second
-    return second
+        return 0 if note_a is not None else 1
+    return 1
 
 
 # ------------------------------------------------------------------ order
 
 
-def merged_codes(occurrences: list[Occurrence]) -> tuple[CodeLine, ...]:
-    """Each code once, listing every problem it came from, in reporting order: the tree's
-    sequence rank (G89 first at a pain-management encounter), then the problems as listed."""
-    ordered = sorted(occurrences, key=lambda o: (RANK[o.line.sequence], o.problem, o.position))
+def merged_codes(occurrences: list[Occurrence], leading: set[int]) -> tuple[CodeLine, ...]:
+    """Each code once, listing every problem it came from, in reporting order: a leading
+    problem's first-sequenced codes (G89 at a pain-management encounter), then the problems
+    as listed, each in its own order, then the codes sequenced last (G89 as additional)."""
+
+    def tier(occurrence: Occurrence) -> int:
+        sequence = occurrence.line.sequence
+        if sequence is Sequencing.first:
+            return 0 if occurrence.problem in leading else 1
+        return 2 if sequence is Sequencing.last else 1
+
+    ordered = sorted(occurrences, key=lambda o: (tier(o), o.problem, o.position))
     problems: dict[str, list[int]] = {}
     first_seen: dict[str, CodeLine] = {}
     for occurrence in ordered:

@@ -13,20 +13,34 @@ and both caches are bounded, so memory stays flat.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from json.encoder import encode_basestring_ascii as quoted  # type: ignore[attr-defined]
 from typing import Any
 
+from backcoder import __version__
 from backcoder.coding.coder import Coder
-from backcoder.coding.encounter import assemble, in_problem
+from backcoder.coding.encounter import in_problem
 from backcoder.coding.records import PROBLEMS, raw_problems
+from backcoder.coding.result import ProblemResult, RulesRef
 from backcoder.engine.answers import Answer, Source, parse_answer
 from backcoder.errors import AnswerError, BackcoderError
-from backcoder.files.json_writer import encounter_json, result_json
-from backcoder.icd.conventions import Excludes1Notes
+from backcoder.files.json_writer import (
+    checklist_json,
+    code_json,
+    hint_json,
+    path_json,
+    problem_json,
+    query_json,
+    reason_json,
+    replay,
+    result_json,
+    rules_json,
+)
 
 CACHE_SIZE = 16384
 """Distinct records (and, separately, distinct paths) whose JSON is kept: about 40 MB."""
@@ -72,11 +86,13 @@ class BatchCoder:
     def __init__(self, coder: Coder) -> None:
         self.coder = coder
         self._records = BoundedCache()  # record answers -> (body JSON, ok)
-        self._paths = BoundedCache()  # path answers -> result JSON without `unused`
+        self._paths = BoundedCache()  # path answers -> the path's result and JSON
+        self._serial = itertools.count()  # tells paths apart in the encounter cache's keys
         self._answers = BoundedCache()  # (question, raw value) -> validated answer
         self._decisions = Decisions()  # raw answers of a path's questions -> that path
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
-        self._notes = Excludes1Notes(coder.bundle.tabular)
+        self._encounters = BoundedCache()  # the paths of a record's problems -> JSON
+        self._fragments = BoundedCache()  # a code line or reason -> its JSON
         self.counts = BatchCounts()
 
     def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
@@ -140,49 +156,107 @@ class BatchCoder:
             if PROBLEMS in answers:
                 return self._encounter(answers), True
             parsed = {key: self._parsed(key, value) for key, value in answers.items()}
-            path_key, (_, core) = self._walked(answers, parsed)
+            path = self._walked(answers, parsed)
+            core = path.core
         except BackcoderError as exc:
             return _error_body(str(exc)), False
-        asked = {question for question, _ in path_key}
+        asked = path.asked
         unused = {key: parsed[key].as_json() for key in parsed if key not in asked}
         if not unused:
             return (core + NO_UNUSED).encode(), True
         return (core + ', "unused": ' + _to_json(unused) + "}").encode(), True
 
-    def _walked(self, raw: dict[str, Any], parsed: dict[str, Answer]) -> tuple[Any, Any]:
-        """The path a record walks and its (result, JSON without `unused`), built once per
-        distinct path: a record whose raw answers match a known path's is looked up."""
-        path_key = self._decisions.path_for(raw)
-        known = self._paths.get(path_key) if path_key is not None else None
+    def _walked(self, raw: dict[str, Any], parsed: dict[str, Answer]) -> _Path:
+        """The path a record walks, with its result and JSON, built once per distinct path:
+        a record whose raw answers match a known path's is looked up, not walked."""
+        known = self._decisions.path_for(raw)
         if known is None:
             coder = self.coder
             finished = coder.finish(parsed, missing_hint="add it to the line")
             path_key = tuple((step.question, step.answer) for step in finished.walk.path)
-            self._decisions.learn(raw, path_key)
-            result = coder.result(dict(path_key), finished)
-            core = ", " + _to_json(result_json(result, unused=False))[1:-1]
-            known = self._paths.remember(path_key, (result, core))
-        return path_key, known
+            known = self._paths.get(path_key)
+            if known is None:
+                result = coder.result(dict(path_key), finished)
+                known = self._paths.remember(path_key, _Path(result, next(self._serial)))
+            self._decisions.learn(raw, path_key, known)
+        return known
 
     def _encounter(self, record: dict[str, Any]) -> bytes:
         """A record with `problems`: each problem walked through the path caches with the
-        shared answers under its own, then the encounter assembled and encoded."""
+        shared answers under its own, the encounter assembled (once per distinct list of
+        paths), and the line joined from JSON fragments kept with each path."""
         problems = raw_problems(record)
         assert problems is not None
         shared_raw = {key: value for key, value in record.items() if key != PROBLEMS}
         shared = {key: self._parsed(key, value) for key, value in shared_raw.items()}
-        results = []
+        keys, paths, unused = [], [], []
         for number, own_raw in enumerate(problems, 1):
             try:
                 own = {key: self._parsed(key, value) for key, value in own_raw.items()}
-                path_key, (result, _) = self._walked({**shared_raw, **own_raw}, {**shared, **own})
+                path = self._walked({**shared_raw, **own_raw}, {**shared, **own})
             except BackcoderError as exc:
                 raise in_problem(exc, number) from None
-            asked = {question for question, _ in path_key}
-            results.append(result._replace(unused={k: a for k, a in own.items() if k not in asked}))
-        coder = self.coder
-        encounter = assemble(coder.rules, coder.bundle.tabular, shared, results, self._notes)
-        return (", " + _to_json(encounter_json(encounter))[1:-1] + "}").encode()
+            asked = path.asked
+            keys.append(path.number)
+            paths.append(path)
+            unused.append({k: a.as_json() for k, a in own.items() if k not in asked})
+        core = self._encounters.get(tuple(keys))
+        if core is None:
+            core = self._encounters.remember(tuple(keys), self._encounter_core(paths))
+        asked = set().union(*(path.asked for path in paths))
+        shared_unused = {k: a.as_json() for k, a in shared.items() if k not in asked}
+        given = {k: a.as_json() for k, a in shared.items()}
+        answers = replay(given, [path.answers for path in paths])
+        parts = [
+            core,
+            ', "unused": ',
+            _to_json(shared_unused),
+            ', "answers": ',
+            _to_json(answers),
+            self._tail,
+        ]
+        parts.append(
+            ", ".join(
+                f'{path.body}, "unused": {_to_json(own_unused)}}}'
+                for path, own_unused in zip(paths, unused, strict=True)
+            )
+        )
+        parts.append("]}")
+        return "".join(parts).encode()
+
+    def _encounter_core(self, paths: list[_Path]) -> str:
+        """The fields an encounter's list of paths decides, as JSON text: codes, path,
+        rationale, queries, checklist, more specific codes, warnings."""
+        results = [path.result for path in paths]
+        codes, rationale = self.coder.assembler.codes(results)
+        warnings = list(dict.fromkeys(w for result in results for w in result.warnings))
+        tagged = [path.tagged(number) for number, path in enumerate(paths, 1)]
+        fragment = self._fragment
+        fields = [
+            '"codes": [' + ", ".join(fragment(line, code_json) for line in codes) + "]",
+            '"path": [' + ", ".join(t[0] for t in tagged if t[0]) + "]",
+            '"rationale": [' + ", ".join(fragment(r, reason_json) for r in rationale) + "]",
+            '"queries": [' + ", ".join(t[1] for t in tagged if t[1]) + "]",
+            '"checklist": [' + ", ".join(t[2] for t in tagged if t[2]) + "]",
+            '"more_specific": [' + ", ".join(t[3] for t in tagged if t[3]) + "]",
+            '"warnings": ' + _to_json(warnings),
+        ]
+        return ", " + ", ".join(fields)
+
+    def _fragment(self, item: Any, writer: Any) -> str:
+        """A code line's or a reason's JSON, encoded once: visits share most of them."""
+        found = self._fragments.get(item)
+        if found is None:
+            found = self._fragments.remember(item, _to_json(writer(item)))
+        return found
+
+    @cached_property
+    def _tail(self) -> str:
+        rules = self.coder.rules
+        return (
+            f', "rules": {_to_json(rules_json(RulesRef(rules.name, rules.version, rules.icd10cm)))}'
+            f', "backcoder": {_to_json(__version__)}, "problems": ['
+        )
 
     def _parsed(self, question: str, raw: Any) -> Answer:
         """One answer, validated once per distinct (question, value) of the batch; a refused
@@ -221,6 +295,40 @@ def _split_id(raw: bytes) -> tuple[bytes, bytes] | None:
     return match.group(1), rest
 
 
+class _Path:
+    """A path's result and the JSON fragments every line that walks it reuses."""
+
+    __slots__ = ("result", "number", "core", "body", "asked", "answers", "_tagged")
+
+    def __init__(self, result: ProblemResult, number: int) -> None:
+        self.result = result
+        self.number = number
+        self.core = ", " + _to_json(result_json(result, unused=False))[1:-1]
+        self.body = _to_json(problem_json(result, unused=False))[:-1]
+        self.asked = frozenset(step.question for step in result.path)
+        self.answers = {key: answer.as_json() for key, answer in result.answers.items()}
+        self._tagged: dict[int, tuple[str, str, str, str]] = {}
+
+    def tagged(self, number: int) -> tuple[str, str, str, str]:
+        """Its path, queries, checklist and hints as JSON items naming problem `number`."""
+        found = self._tagged.get(number)
+        if found is None:
+            result = self.result
+            found = (
+                _items([path_json(s._replace(problem=number)) for s in result.path]),
+                _items([query_json(q._replace(problem=number)) for q in result.queries]),
+                _items([checklist_json(c._replace(problem=number)) for c in result.checklist]),
+                _items([hint_json(h._replace(problem=number)) for h in result.more_specific]),
+            )
+            self._tagged[number] = found
+        return found
+
+
+def _items(values: list[Any]) -> str:
+    """JSON list items without the brackets, to join with other lists' items."""
+    return _to_json(values)[1:-1]
+
+
 _MISSING = object()
 
 
@@ -246,7 +354,8 @@ class Decisions:
             step = found
         return step.path
 
-    def learn(self, answers: dict[str, Any], path: tuple[tuple[str, Any], ...]) -> None:
+    def learn(self, answers: dict[str, Any], path: tuple[tuple[str, Any], ...], found: Any) -> None:
+        """Remember that `answers` walk `path`; `path_for` then answers `found`."""
         if self._size >= 16 * CACHE_SIZE:
             self._root, self._size = _Step(), 0
         step = self._root
@@ -258,7 +367,7 @@ class Decisions:
             key = _hashable(answers.get(question, _MISSING))
             step = step.children.setdefault(key, _Step())
             self._size += 1
-        step.path = path
+        step.path = found
 
 
 class _Step:

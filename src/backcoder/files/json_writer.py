@@ -20,6 +20,7 @@ from backcoder.coding.result import (
     Query,
     Reason,
     Result,
+    RulesRef,
 )
 from backcoder.engine.answers import Answer, Source
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
         PathJSON,
         QueryJSON,
         ReasonJSON,
+        RulesJSON,
     )
 
 
@@ -132,28 +134,24 @@ def result_json(result: ProblemResult, *, unused: bool = True) -> dict[str, Any]
     if unused:
         data["unused"] = answers_json(result.unused)
     data["answers"] = answers_json(result.answers)
-    data["rules"] = {
-        "name": result.rules.name,
-        "version": result.rules.version,
-        "icd10cm": result.rules.icd10cm,
-    }
+    data["rules"] = rules_json(result.rules)
     data["backcoder"] = result.backcoder
     return data
 
 
 def encounter_json(result: EncounterResult) -> dict[str, Any]:
     """An encounter: today's fields (so a reader of one problem's result reads it too), the
-    encounter's codes, rationale and queries, and `problems`, one result per problem.
+    encounter's codes, rationale and queries, and `problems`, one object per problem with
+    its own codes, path, queries and unused answers.
 
     `path` lists every problem's questions, each entry naming its problem; `answers` is the
     record to replay (shared answers at the top, each problem's own under `problems`)."""
-    problems = [result_json(problem) for problem in result.problems]
     return {
         "codes": [code_json(line) for line in result.codes],
         "path": [
-            {**step, "problem": number}
-            for number, problem in enumerate(problems, 1)
-            for step in problem["path"]
+            path_json(step._replace(problem=number))
+            for number, problem in enumerate(result.problems, 1)
+            for step in problem.path
         ],
         "rationale": [reason_json(reason) for reason in result.rationale],
         "queries": [query_json(query) for query in result.queries],
@@ -162,21 +160,43 @@ def encounter_json(result: EncounterResult) -> dict[str, Any]:
         "warnings": list(result.warnings),
         "unused": answers_json(result.unused),
         "answers": replay_record(result),
-        "rules": problems[0]["rules"],
+        "rules": rules_json(result.rules),
         "backcoder": result.backcoder,
-        "problems": problems,
+        "problems": [problem_json(problem) for problem in result.problems],
     }
+
+
+def problem_json(result: ProblemResult, *, unused: bool = True) -> dict[str, Any]:
+    """One problem of an encounter, as the contract lists it."""
+    data: dict[str, Any] = {
+        "codes": [code_json(line) for line in result.codes],
+        "path": [path_json(step) for step in result.path],
+        "queries": [query_json(query) for query in result.queries],
+    }
+    if unused:
+        data["unused"] = answers_json(result.unused)
+    return data
+
+
+def rules_json(rules: RulesRef) -> RulesJSON:
+    return {"name": rules.name, "version": rules.version, "icd10cm": rules.icd10cm}
 
 
 def replay_record(result: EncounterResult) -> dict[str, Any]:
     """The record that codes the same encounter again: shared answers given (not defaults),
     then each problem's answers that differ from the shared ones."""
-    shared = {k: a for k, a in result.shared.items() if a.source is not Source.default}
-    own = [
-        {k: a.as_json() for k, a in problem.answers.items() if shared.get(k) != a}
-        for problem in result.problems
-    ]
-    return {**answers_json(shared), "problems": own}
+    shared = answers_json(
+        {k: a for k, a in result.shared.items() if a.source is not Source.default}
+    )
+    own = [answers_json(problem.answers) for problem in result.problems]
+    return replay(shared, own)
+
+
+def replay(shared: dict[str, AnswerJSON], own: list[dict[str, AnswerJSON]]) -> dict[str, Any]:
+    return {
+        **shared,
+        "problems": [{k: v for k, v in answers.items() if shared.get(k) != v} for answers in own],
+    }
 
 
 def replay_answers(result: Result) -> dict[str, Any]:

@@ -84,8 +84,17 @@ class ResultJSON(TypedDict):
     backcoder: str
 
 
+class ProblemJSON(TypedDict):
+    """One problem of an encounter: its own codes, path, queries and unused answers."""
+
+    codes: list[CodeJSON]
+    path: list[PathJSON]
+    queries: list[QueryJSON]
+    unused: dict[str, AnswerJSON]
+
+
 class EncounterJSON(ResultJSON):
     """A record with `problems`: today's fields, the encounter's codes (each naming its
-    problems), and one result per problem."""
+    problems), and one object per problem."""
 
-    problems: list[ResultJSON]
+    problems: list[ProblemJSON]

@@ -385,6 +385,10 @@ class RuleSet:
     symptom beside a definitive diagnosis that explains it at the same site (I.B.5)."""
     visit: list[str] = field(default_factory=list)
     explains: list[Explanation] = field(default_factory=list)
+    leads_when: Condition = field(default_factory=dict)
+    """The answers under which a problem's first-sequenced codes lead the whole encounter
+    (a pain-management encounter puts G89 first, I.C.6.b.1); otherwise a code sequenced
+    first (a sequela's residual) leads only its own problem's codes."""
     """Questions whose answer holds for the whole visit (red flags, course, reason): the
     walker keeps them from one problem to the next."""
 

@@ -1,0 +1,118 @@
+"""`batch --format fhir`: one FHIR Bundle per input line, in order.
+
+The same guarantees as JSON Lines: every line in gives one Bundle out (a result, or an
+OperationOutcome naming the line and the error), input is streamed and the cache bounded,
+so memory stays flat. A line's `_id` becomes the Bundle's identifier.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from backcoder.coding.coder import Coder
+from backcoder.coding.records import parse_record
+from backcoder.coding.result import Result
+from backcoder.engine.answers import Source
+from backcoder.errors import BackcoderError
+from backcoder.fhir import require_fhir
+from backcoder.fhir.conditions import error_bundle, record_system, result_bundle
+
+CACHE_SIZE = 4096
+"""Distinct answer sets whose Bundle is kept (a few kB each)."""
+BUNDLE_START = '{"resourceType":"Bundle",'
+"""How the models write a Bundle: the identifier of a line goes right after."""
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_strict_json = json.JSONDecoder(parse_constant=_refuse_constant).decode
+
+
+class Failure(NamedTuple):
+    message: str
+
+
+@dataclass
+class Counts:
+    lines: int = 0
+    errors: int = 0
+
+
+class FhirBatch:
+    """Codes JSON lines of answers into one Bundle (compact JSON, UTF-8) per line."""
+
+    def __init__(self, coder: Coder) -> None:
+        require_fhir()
+        self.coder = coder
+        self._bundles: dict[str, str | Failure] = {}
+        self.counts = Counts()
+
+    def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
+        for number, raw in enumerate(lines, start=1):
+            self.counts.lines = number
+            if number == 1 and raw.startswith(UTF8_BOM):
+                raw = raw[len(UTF8_BOM) :]
+            yield self._bundle(number, raw).encode()
+
+    def _bundle(self, number: int, raw: bytes) -> str:
+        rules = self.coder.rules
+        record, outcome = self._code(raw)
+        if isinstance(outcome, Failure):
+            self.counts.errors += 1
+            failed = error_bundle(rules, f"line {number}: {outcome.message}", record)
+            return failed.model_dump_json(exclude_none=True)
+        if record is None:
+            return outcome
+        identifier = {"system": record_system(rules.name), "value": record}
+        return (
+            BUNDLE_START
+            + '"identifier":'
+            + json.dumps(identifier)
+            + ","
+            + outcome[len(BUNDLE_START) :]
+        )
+
+    def _code(self, raw: bytes) -> tuple[str | None, str | Failure]:
+        """The line's `_id`, and its Bundle without an identifier or why it has none."""
+        try:
+            data = _strict_json(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None, Failure("not UTF-8 text")
+        except ValueError as exc:
+            problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
+            return None, Failure(f"{problem}: each line is a JSON object of answers")
+        if type(data) is not dict:
+            return None, Failure(f"a {type(data).__name__}, not a JSON object of answers")
+        ident = data.get("_id")
+        record = None if ident is None else ident if isinstance(ident, str) else json.dumps(ident)
+        answers = {key: value for key, value in data.items() if not key.startswith("_")}
+        key = json.dumps(answers, sort_keys=True)
+        outcome = self._bundles.get(key)
+        if outcome is None:
+            outcome = self._result(answers)
+            if len(self._bundles) >= CACHE_SIZE:
+                del self._bundles[next(iter(self._bundles))]
+            self._bundles[key] = outcome
+        return record, outcome
+
+    def _result(self, answers: dict[str, Any]) -> str | Failure:
+        """The Bundle of a record's answers, encoded once: records with the same answers
+        share it (only the identifier differs)."""
+        coder = self.coder
+        try:
+            record = parse_record(coder.rules, answers, Source.batch)
+            if record.problems is None:
+                result: Result = coder.code(record.shared, missing_hint="add it to the line")
+            else:
+                result = coder.code_record(record)
+        except BackcoderError as exc:
+            return Failure(str(exc))
+        text = result_bundle(result, coder.rules).model_dump_json(exclude_none=True)
+        assert text.startswith(BUNDLE_START)
+        return text
