@@ -47,6 +47,7 @@ from backcoder.icd.releases import (
     default_releases,
 )
 from backcoder.icd.tabular import fiscal_year, undotted
+from backcoder.language.model import Explanation
 from backcoder.language.model import Sequence as Sequencing
 
 CODES, DATE, ANSWERS, NOTE = "codes", "date_of_service", "answers", "note"
@@ -192,7 +193,8 @@ class Auditor:
         self.tree_codes = frozenset(bundle.derived.codes)
         self._breaks = _date_breaks(self.releases)
         self._codes: dict[tuple[str, int], CodeJudgement] = {}
-        self._scope: dict[str, bool] = {}
+        self._roles: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+        self._siblings_on: dict[tuple[str, int], list[str]] = {}
         self._definitive: dict[str, bool] = {}
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
@@ -399,29 +401,43 @@ class Auditor:
 
     # ------------------------------------------------------------ claim checks
 
+    def roles(self, code: str) -> tuple[frozenset[int], frozenset[int]]:
+        """The `explains` entries (by position) that name the code as a symptom, and those
+        that name it as a diagnosis explaining one: worked out once per code."""
+        found = self._roles.get(code)
+        if found is None:
+            entries = self.rules.explains
+            found = self._roles[code] = (
+                frozenset(n for n, e in enumerate(entries) if _covers_any(e.symptoms, code)),
+                frozenset(n for n, e in enumerate(entries) if _covers_any(e.by, code)),
+            )
+        return found
+
+    def explanation(self, symptom: str, cause: str) -> Explanation | None:
+        """RuleSet.explanation (the first entry by which `cause` explains `symptom`), from
+        each code's entries."""
+        shared = self.roles(symptom)[0] & self.roles(cause)[1]
+        return self.rules.explains[min(shared)] if shared else None
+
     def in_scope(self, code: str) -> bool:
         """A code of the back-pain rules: one the tree reports, one its `explains` table
         names, or a G89 pain code. Other codes are judged for validity only."""
-        found = self._scope.get(code)
-        if found is None:
-            found = self._scope[code] = (
-                code in self.tree_codes
-                or code.startswith(PAIN_CATEGORY)
-                or any(
-                    _covers_any(entry.symptoms, code) or _covers_any(entry.by, code)
-                    for entry in self.rules.explains
-                )
-            )
-        return found
+        symptom_of, explains = self.roles(code)
+        return (
+            code in self.tree_codes
+            or code.startswith(PAIN_CATEGORY)
+            or bool(symptom_of)
+            or bool(explains)
+        )
 
     def is_definitive(self, code: str) -> bool:
         """A diagnosis or injury that explains back pain at its site (the rule file's
         `explains`), not a sequela (its residual condition is coded first, I.C.19.a)."""
         found = self._definitive.get(code)
         if found is None:
-            found = self._definitive[code] = any(
-                _covers_any(entry.by, code) for entry in self.rules.explains
-            ) and not is_sequela(self.index, code)
+            found = self._definitive[code] = bool(self.roles(code)[1]) and not is_sequela(
+                self.index, code
+            )
         return found
 
     def _duplicates(self, judged: Sequence[CodeJudgement]) -> list[AuditFinding]:
@@ -441,7 +457,7 @@ class Auditor:
         """Excludes1 pairs with a code of the back-pain rules, unless the rule file allows
         the pair for unrelated conditions (I.A.12.a)."""
         found = []
-        for item in excludes1_findings(self.index, codes, self._unrelated):
+        for item in excludes1_findings(self.index, codes, self._unrelated, notes=self.notes):
             first, second = item.code, item.other or ""
             if not (self.in_scope(first) or self.in_scope(second)):
                 continue
@@ -458,10 +474,9 @@ class Auditor:
     def _unrelated(self, first: str, second: str) -> str | None:
         """The rule file's I.A.12.a reason two codes may stand together: only for conditions
         at different sites, so never when one explains the other at its site."""
-        rules = self.rules
-        if rules.explanation(first, second) or rules.explanation(second, first):
+        if self.explanation(first, second) or self.explanation(second, first):
             return None
-        return rules.excludes1_exception(first, second)
+        return self.rules.excludes1_exception(first, second)
 
     def _gives_way(self, first: str, second: str) -> tuple[str, str]:
         """(the code to leave out, the code to keep): the symptom before the definitive
@@ -483,7 +498,7 @@ class Auditor:
             for cause in dict.fromkeys(codes):
                 if cause == symptom or (symptom, (cause,)) in flagged:
                     continue
-                entry = self.rules.explanation(symptom, cause)
+                entry = self.explanation(symptom, cause)
                 if entry is None or not self.is_definitive(cause):
                     continue
                 message = (
@@ -597,7 +612,8 @@ class Auditor:
         siblings = self._siblings(code, when, day)
         message = f"{code} ({one.title}) is an unspecified code, which draws audit scrutiny"
         message += (
-            ": the documentation supports nothing more specific; a physician query may"
+            ": the documentation supports nothing more specific; query the provider when the "
+            "record suggests more"
             if record is not None
             else ": check the record supports nothing more specific, or query the provider"
         )
@@ -613,6 +629,13 @@ class Auditor:
 
     def _siblings(self, code: str, when: ReleaseForDate, day: date | None) -> list[str]:
         """The more specific codes beside an unspecified one, billable on the date."""
+        key = (code, self.span(day))
+        found = self._siblings_on.get(key)
+        if found is None:
+            found = self._siblings_on[key] = self._siblings_then(code, day)
+        return found
+
+    def _siblings_then(self, code: str, day: date | None) -> list[str]:
         info = self.index.info(code)
         parent = self.index.info(info.parent) if info is not None and info.parent else None
         if parent is None:
