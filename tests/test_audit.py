@@ -293,3 +293,24 @@ def test_any_line_gives_a_result_line_or_an_error_line(
     for line in out:
         assert ("error" in line) != ("findings" in line)
     assert stream.summary.claims == len(lines)
+
+
+CELL = st.one_of(CODE_TEXT, st.text(max_size=10)).filter(lambda cell: not set(cell) & set('",\r\n'))
+"""A cell that stays one cell of one row (quotes and line ends would make rows of their own)."""
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.lists(CELL, min_size=1, max_size=5), min_size=1, max_size=5))
+def test_any_csv_row_gives_a_result_line_or_an_error_line(
+    auditor: Auditor, rows: list[list[str]]
+) -> None:
+    import io
+
+    text = "_id,dx1,dx2,date_of_service\n" + "".join(",".join(row) + "\n" for row in rows)
+    stream = AuditStream(auditor)
+    out = [json.loads(line) for line in stream.run_csv(io.StringIO(text, newline=""))]
+    assert [line["line"] for line in out] == list(range(2, len(rows) + 2))
+    for line in out:
+        assert ("error" in line) != ("findings" in line)
