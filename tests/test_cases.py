@@ -16,7 +16,7 @@ import pytest
 from backcoder.files.reading import load_answers_file
 from tests.conftest import CASES, flags
 
-TABLES = ["clinical_cases.yaml", "tree_decisions.yaml"]
+TABLES = ["clinical_cases.yaml", "tree_decisions.yaml", "conditions_fractures.yaml"]
 
 
 def _load_cases() -> list[dict[str, Any]]:

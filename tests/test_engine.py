@@ -62,8 +62,10 @@ def test_the_path_asks_only_what_it_needs(bundle: RuleBundle) -> None:
     assert asked == [
         "red_flags",
         "trauma",
+        "fracture_cause",
         "attribution",
         "nerve",
+        "condition",
         "region",
         "lumbar_cause",
         "pain_course",

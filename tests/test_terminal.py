@@ -31,8 +31,10 @@ ANOTHER = r"> \(y / N; b back\) "
 # Everything but red_flags and lumbar_cause, for "low back pain, not further documented".
 LOW_BACK_FLAGS = [
     "-a", "trauma=no",
+    "-a", "fracture_cause=none",
     "-a", "attribution=none",
     "-a", "nerve=none",
+    "-a", "condition=none",
     "-a", "region=lumbar",
     "-a", "pain_course=acute",
 ]  # fmt: skip
@@ -40,8 +42,10 @@ LOW_BACK_FLAGS = [
 NO_REGION_FLAGS = [
     "-a", "red_flags=none",
     "-a", "trauma=no",
+    "-a", "fracture_cause=none",
     "-a", "attribution=none",
     "-a", "nerve=none",
+    "-a", "condition=none",
     "-a", "pain_course=acute",
 ]  # fmt: skip
 
@@ -190,8 +194,10 @@ def test_full_walk_low_back_pain_not_further_documented(run) -> None:
     walk = [
         ("red_flags", "none"),
         ("trauma", "no"),
+        ("fracture_cause", "none"),
         ("attribution", "none"),
         ("nerve", "none"),
+        ("condition", "none"),
         ("region", "lumbar"),
         ("lumbar_cause", "not_documented"),
         ("pain_course", "acute"),
@@ -212,7 +218,17 @@ def test_full_walk_low_back_pain_not_further_documented(run) -> None:
 
 def test_progress_text(run) -> None:
     session = run()
-    for reply in ["none", "no", "none", "none", "lumbar", "not_documented", "acute"]:
+    for reply in [
+        "none",
+        "no",
+        "none",
+        "none",
+        "none",
+        "none",
+        "lumbar",
+        "not_documented",
+        "acute",
+    ]:
         session.answer(reply)
     assert session.finish() == 0
 
@@ -220,7 +236,7 @@ def test_progress_text(run) -> None:
         (int(match.group(1)), int(match.group(2)), match.group(4))
         for match in HEADER.finditer(session.transcript)
     ]
-    assert [number for number, _, _ in headers] == [1, 2, 3, 4, 5, 6, 7]
+    assert [number for number, _, _ in headers] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     for number, at_most, question in headers:
         assert number <= at_most, f"{question}: question {number} of at most {at_most}"
     # The bound only tightens as the walk narrows.
@@ -233,7 +249,8 @@ def test_progress_text(run) -> None:
 
 def test_number_full_id_and_prefix_selection(run) -> None:
     session = run(
-        "-a", "trauma=no", "-a", "attribution=none", "-a", "nerve=none", "-a", "pain_course=acute"
+        "-a", "trauma=no", "-a", "fracture_cause=none", "-a", "attribution=none",
+        "-a", "nerve=none", "-a", "condition=none", "-a", "pain_course=acute"
     )  # fmt: skip
     session.answer("6")  # red_flags by number: none
 
@@ -329,7 +346,7 @@ def test_back_returns_to_previous_prompt_and_changes_outcome(run) -> None:
 
     shown = session.answer("thoracic")  # region again, answered differently
     assert "Region of the pain or injury:  (region)" in shown
-    assert "Question 5 of at most" in shown
+    assert "Question 7 of at most" in shown
 
     assert session.finish() == 0
     out = session.transcript
@@ -489,7 +506,10 @@ def _another(session: Session, reply: str) -> str:
 
 
 def test_two_problems_walked_one_after_the_other(run) -> None:
-    session = run("--json", "-a", "trauma=no", "-a", "attribution=none", "-a", "pain_course=acute")
+    session = run(
+        "--json", "-a", "trauma=no", "-a", "fracture_cause=none", "-a", "attribution=none",
+        "-a", "condition=none", "-a", "pain_course=acute",
+    )  # fmt: skip
     session.answer("none")  # red_flags
     session.answer("none")  # nerve
     session.answer("cervical")  # region
@@ -510,15 +530,9 @@ def test_two_problems_walked_one_after_the_other(run) -> None:
 
 def test_back_goes_across_problems(run) -> None:
     session = run(
-        "-a",
-        "trauma=no",
-        "-a",
-        "attribution=none",
-        "-a",
-        "pain_course=acute",
-        "-a",
-        "red_flags=none",
-    )
+        "-a", "trauma=no", "-a", "fracture_cause=none", "-a", "attribution=none",
+        "-a", "condition=none", "-a", "pain_course=acute", "-a", "red_flags=none",
+    )  # fmt: skip
     session.answer("none")  # nerve
     session.answer("cervical")  # region
     _another(session, "y")
@@ -531,3 +545,17 @@ def test_back_goes_across_problems(run) -> None:
     _another(session, "n")
     assert session.finish() == 0
     assert codes_in(session.transcript) == ["M54.6"]
+
+
+def test_a_refused_answer_is_asked_again(run) -> None:
+    session = run(
+        "-a", "red_flags=none", "-a", "trauma=no", "-a", "fracture_cause=none",
+        "-a", "attribution=none", "-a", "nerve=none", "-a", "condition=sacroiliitis",
+        "-a", "pain_course=acute",
+    )  # fmt: skip
+    session.answer("lumbar")  # region: sacroiliitis cannot be there
+    shown = session.answer("sacroiliac")
+    assert "condition=sacroiliitis with region=lumbar: sacroiliitis is" in shown
+    assert "(region)" in shown
+    assert session.finish() == 0
+    assert codes_in(session.transcript) == ["M46.1"]

@@ -14,7 +14,7 @@ def test_every_public_id_and_value_is_accepted(bundle: RuleBundle) -> None:
 
 def test_questions_beyond_the_vocabulary_have_defaults(bundle: RuleBundle) -> None:
     extra = set(bundle.rules.questions) - set(PUBLIC_VOCABULARY)
-    assert extra == {"red_flags"}
+    assert extra == {"red_flags", "axial_pain"}
     for question in extra:
         assert bundle.rules.questions[question].default
 

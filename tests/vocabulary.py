@@ -1,4 +1,5 @@
-"""The public answer vocabulary (shared spec answers.md): an API, never renamed."""
+"""The public answer vocabulary (shared spec answers.md, conditions.md, encounters.md): an
+API, never renamed."""
 
 SPINE_REGIONS = [
     "occipito_atlanto_axial",
@@ -46,5 +47,28 @@ PUBLIC_VOCABULARY: dict[str, list[str]] = {
     "leg_pain": ["yes", "no"],
     "pain_course": ["acute", "chronic", "chronic_pain_syndrome", "not_documented"],
     "reason": ["pain_management", "other"],
+    # conditions.md
+    "condition": [
+        "spondylosis",
+        "stenosis",
+        "disc_displacement",
+        "disc_degeneration",
+        "sacroiliitis",
+        "none",
+        "not_documented",
+    ],
+    "claudication": ["yes", "no", "not_documented"],
+    # encounters.md, fractures that are not injuries
+    "fracture_cause": [
+        "injury",
+        "osteoporosis",
+        "osteoporosis_other",
+        "neoplasm",
+        "other_disease",
+        "fatigue",
+        "collapsed",
+        "none",
+        "not_documented",
+    ],
 }
 MULTI_VALUED = {"region"}

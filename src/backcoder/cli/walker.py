@@ -110,7 +110,14 @@ class Walker:
         current = 0
         while True:
             answers = {**walk.shared, **walk.problems[current]}
-            outcome = self.coder.engine.run(answers, use_defaults=False)
+            try:
+                outcome = self.coder.engine.run(answers, use_defaults=False)
+            except AnswerError as refused:
+                if not walk.steps or walk.steps[-1][1] == ANOTHER:
+                    raise  # the flags or the answers file alone cannot stand together
+                self.console.print(f"[red]{refused}[/]")  # the answer just typed: ask again
+                current = self._go_back(walk, current)
+                continue
             if isinstance(outcome, Pending):
                 reply = self._ask(outcome, current + 1 if len(walk.problems) > 1 else None)
                 if isinstance(reply, Back):

@@ -15,7 +15,7 @@ from backcoder.engine.walk import Engine, PathStep, Pending
 from backcoder.errors import BackcoderError
 from backcoder.icd.tabular import Tabular, fiscal_year
 from backcoder.language.knowledge import Knowledge
-from backcoder.language.model import NOT_DOCUMENTED, Citation, RuleSet
+from backcoder.language.model import NOT_DOCUMENTED, Citation, OutcomeQuery, RuleSet
 
 QUERY_CLOSING_OPTIONS = ("Other (please specify)", "Clinically undetermined")
 NOTE_LABELS = {"excludes1": "Excludes1", "excludes2": "Excludes2", "inclusion": "Inclusion term"}
@@ -46,9 +46,12 @@ def undocumented(step: PathStep) -> bool:
     return NOT_DOCUMENTED in step.answer.values and step.answer.source is not Source.default
 
 
-def physician_queries(rules: RuleSet, path: Sequence[PathStep]) -> tuple[Query, ...]:
-    """A compliant query for every `not_documented` answer: the documented facts, one open
-    question, every clinically reasonable option plus "other" and "clinically undetermined"."""
+def physician_queries(
+    rules: RuleSet, path: Sequence[PathStep], raised: Sequence[OutcomeQuery] = ()
+) -> tuple[Query, ...]:
+    """A compliant query for every `not_documented` answer, and for each detail an outcome
+    says its code cannot carry (`raised`): the documented facts, one open question, every
+    clinically reasonable option plus "other" and "clinically undetermined"."""
     queries = []
     for position, step in enumerate(path):
         if not undocumented(step):
@@ -62,6 +65,19 @@ def physician_queries(rules: RuleSet, path: Sequence[PathStep]) -> tuple[Query, 
                 question=step.question,
                 indicators=documented_facts(rules, path[:position]),
                 query=question.query or "",
+                options=(*options, *QUERY_CLOSING_OPTIONS),
+            )
+        )
+    for extra in raised:
+        question = rules.questions[extra.about]
+        options = [
+            choice.label for key, choice in question.choices.items() if key != NOT_DOCUMENTED
+        ]
+        queries.append(
+            Query(
+                question=extra.about,
+                indicators=documented_facts(rules, path),
+                query=extra.text,
                 options=(*options, *QUERY_CLOSING_OPTIONS),
             )
         )

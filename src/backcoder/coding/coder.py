@@ -111,7 +111,7 @@ class Coder:
             codes=tuple(self._code_line(reported, n, sites) for n, reported in enumerate(ordered)),
             path=tuple(PathEntry(step.question, step.answer) for step in walk.path),
             rationale=self._rationale(ordered, finished),
-            queries=advice.physician_queries(rules, walk.path),
+            queries=advice.physician_queries(rules, walk.path, walk.queried),
             checklist=advice.documentation_checklist(rules, self.bundle.knowledge, walk.path),
             more_specific=advice.more_specific(self.engine, walk.path),
             warnings=advice.red_flag_warnings(rules, walk.path),

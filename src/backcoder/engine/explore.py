@@ -34,7 +34,7 @@ def explore(engine: Engine, defects: list[Defect]) -> Iterator[Finished]:
             defects.append(Defect(walk.node or "path", f"{exc} (after {describe(walk)})"))
             continue
         except AnswerError:
-            continue  # answers this point of the tree refuses, with a message: not a defect
+            continue  # answers the tree refuses (`only`, a `refuse` node): an end, not a defect
         if isinstance(outcome, Finished):
             yield outcome
             continue

@@ -25,6 +25,8 @@ from backcoder.language.model import (
     EachNode,
     Note,
     OutcomeNode,
+    OutcomeQuery,
+    RefuseNode,
     RuleSet,
     TablePart,
     matching_values,
@@ -33,6 +35,11 @@ from backcoder.language.model import (
 
 class RuleDefect(RuleFileError):
     """The rule tree cannot go on (no table row matches, say): `rules check` catches these."""
+
+
+class Refusal(AnswerError):
+    """The answers cannot stand together, and the tree says so (a `refuse` node): bad input
+    for `code` (exit 2) and an error line in a batch; a deliberate end for `rules check`."""
 
 
 @dataclass(slots=True)
@@ -72,6 +79,8 @@ class Walk:
     codes: list[ReportedCode] = field(default_factory=list)
     notes: list[tuple[str, Note]] = field(default_factory=list)
     taken: dict[str, Answer] = field(default_factory=dict)
+    queried: list[OutcomeQuery] = field(default_factory=list)
+    """Queries outcomes raised for details their codes cannot carry."""
 
     def fork(self) -> Walk:
         """An independent copy; reported codes and path steps are never mutated, so the
@@ -83,6 +92,7 @@ class Walk:
             codes=list(self.codes),
             notes=list(self.notes),
             taken=dict(self.taken),
+            queried=list(self.queried),
         )
 
     def answer_in_scope(self, question: str) -> tuple[str, ...] | None:
@@ -146,6 +156,8 @@ class Engine:
                 walk.node = node.next
             elif isinstance(node, DecideNode):
                 walk.node = self._decide(walk, walk.node)
+            elif isinstance(node, RefuseNode):
+                raise Refusal(refusal_message(walk, node))
             else:
                 pending = self._take_answer(walk, node, answers, use_defaults)
                 if pending is not None:
@@ -164,7 +176,7 @@ class Engine:
             return None
         answer = answers.get(question_id)
         if answer is None:
-            if not (use_defaults and plan.default):
+            if not ((use_defaults or plan.quiet) and plan.default):
                 number, at_most = len(walk.path) + 1, self._at_most(walk)
                 return Pending(question_id, plan.allowed, walk, number, at_most)
             answer = plan.default
@@ -216,6 +228,8 @@ class Engine:
         noted = any(name == walk.node for name, _ in walk.notes)  # once, however many regions
         if node.note is not None and not noted:
             walk.notes.append((walk.node, node.note))
+        if node.query is not None and node.query not in walk.queried:
+            walk.queried.append(node.query)
 
     def build_code(self, walk: Walk, spec: CodeSpec) -> str:
         if spec.code is not None:
@@ -301,6 +315,7 @@ class _AskPlan:
     allowed: tuple[str, ...]
     allowed_set: frozenset[str]
     default: Answer | None
+    quiet: bool = False
 
     @classmethod
     def of(cls, rules: RuleSet, node: AskNode | EachNode) -> _AskPlan:
@@ -311,7 +326,8 @@ class _AskPlan:
             rules.questions[question].default
         )
         answer = Answer(tuple(default), Source.default) if default else None
-        return cls(question, allowed, frozenset(allowed), answer)
+        quiet = isinstance(node, AskNode) and node.quiet
+        return cls(question, allowed, frozenset(allowed), answer, quiet)
 
     def check_fits(self, walk: Walk, values: tuple[str, ...]) -> None:
         """An answer the tree restricts at this point (`only`) must be among what it allows."""
@@ -322,6 +338,15 @@ class _AskPlan:
             f"{self.question}={','.join(misfit)} does not fit this path "
             f"({describe(walk)}); here {self.question} takes {', '.join(self.allowed)}"
         )
+
+
+def refusal_message(walk: Walk, node: RefuseNode) -> str:
+    """`condition=disc_displacement with region=coccygeal: <why>`: the answers in scope."""
+    named = [
+        f"{question}={','.join(walk.answer_in_scope(question) or ('(not given)',))}"
+        for question in node.naming
+    ]
+    return f"{' with '.join(named)}: {node.refuse}"
 
 
 def describe(walk: Walk) -> str:

@@ -25,10 +25,13 @@ from backcoder.language.model import (
     EachNode,
     Explanation,
     Kind,
+    LeftOut,
     Node,
     Note,
     OutcomeNode,
+    OutcomeQuery,
     Question,
+    RefuseNode,
     RuleSet,
     Sequence,
     Table,
@@ -53,6 +56,7 @@ def construct_rules(data: dict[str, Any]) -> RuleSet:
                 AllowedPair(codes=tuple(pair["codes"]), why=pair["why"])
                 for pair in data.get("excludes1_allowed", [])
             ],
+            "left_out": [LeftOut(**entry) for entry in data.get("left_out", [])],
         }
     )
 
@@ -75,15 +79,18 @@ def _node(data: dict[str, Any]) -> Node:
         return AskNode(**data)
     if kind == "each":
         return EachNode(**data)
+    if kind == "refuse":
+        return RefuseNode(**data)
     if kind == "decide":
         rows = [DecideRow(**row) for row in data["decide"]]
         return DecideNode(**{**data, "decide": rows})
-    note = data.get("note")
+    note, query = data.get("note"), data.get("query")
     return OutcomeNode(
         **{
             **data,
             "report": [_code_spec(spec) for spec in data.get("report", [])],
             "note": _note(note) if note is not None else None,
+            "query": OutcomeQuery(**query) if query is not None else None,
         }
     )
 

@@ -19,6 +19,7 @@ from backcoder.language.model import (
     EachNode,
     Kind,
     OutcomeNode,
+    RefuseNode,
     RuleSet,
     TablePart,
     matching_values,
@@ -57,23 +58,37 @@ def reference_defects(rules: RuleSet) -> Iterator[Defect]:
 
 def _node_reference_defects(rules: RuleSet, name: str, node: object) -> Iterator[Defect]:
     if isinstance(node, AskNode | EachNode):
-        question_id = node.ask if isinstance(node, AskNode) else node.each
-        if question_id not in rules.questions:
-            yield Defect(name, f"asks {question_id!r}, which is not a question")
-            return
-        choices = rules.questions[question_id].choices
-        named = list(node.branches) + (node.only or []) if isinstance(node, AskNode) else []
-        for value in named:
-            if value not in choices:
-                yield Defect(name, f"{value!r} is not a choice of {question_id}")
-        if isinstance(node, EachNode) and not rules.questions[question_id].multiple:
-            yield Defect(name, f"walks each value of {question_id}, which takes one value")
+        yield from _asked_defects(rules, name, node)
     elif isinstance(node, DecideNode):
         for row in node.decide:
             yield from condition_defects(rules, name, row.when)
     elif isinstance(node, OutcomeNode):
         for spec in node.report:
             yield from _spec_reference_defects(rules, name, spec)
+        if node.query is not None:
+            yield from _question_named(rules, name, node.query.about, "queries about")
+    elif isinstance(node, RefuseNode):
+        for question_id in node.naming:
+            yield from _question_named(rules, name, question_id, "names")
+
+
+def _asked_defects(rules: RuleSet, name: str, node: AskNode | EachNode) -> Iterator[Defect]:
+    question_id = node.ask if isinstance(node, AskNode) else node.each
+    if question_id not in rules.questions:
+        yield Defect(name, f"asks {question_id!r}, which is not a question")
+        return
+    choices = rules.questions[question_id].choices
+    named = list(node.branches) + (node.only or []) if isinstance(node, AskNode) else []
+    for value in named:
+        if value not in choices:
+            yield Defect(name, f"{value!r} is not a choice of {question_id}")
+    if isinstance(node, EachNode) and not rules.questions[question_id].multiple:
+        yield Defect(name, f"walks each value of {question_id}, which takes one value")
+
+
+def _question_named(rules: RuleSet, name: str, question_id: str, verb: str) -> Iterator[Defect]:
+    if question_id not in rules.questions:
+        yield Defect(name, f"{verb} {question_id!r}, which is not a question")
 
 
 def _spec_reference_defects(rules: RuleSet, name: str, spec: CodeSpec) -> Iterator[Defect]:

@@ -222,9 +222,15 @@ class AskNode:
     default: list[str] | None = None
     """What non-interactive runs use at this point of the tree when the question is not
     answered; overrides the question's own default here only."""
+    quiet: bool = False
+    """Never prompt here: the record's answer when it gives one, else the default. How the
+    tree checks that an answer given beside another agrees with it (`lumbar_cause` beside
+    `condition`) without asking a question the other answer has already settled."""
     help: str = ""
 
     def __post_init__(self) -> None:
+        if self.quiet and not self.default:
+            raise ValueError("a quiet ask node needs a `default`: it never prompts")
         if self.next is not None and (self.branches or self.otherwise):
             raise ValueError("an ask node has either `next` or `branches`, not both")
         if self.next is None and not self.branches and self.otherwise is None:
@@ -283,13 +289,26 @@ class EachNode:
 
 
 @rule_class
+class OutcomeQuery:
+    """A physician query an outcome raises for a detail its code cannot carry, though the
+    answer given was not `not_documented` (a disc's level where only a neck region is
+    documented). Its options are the choices of the question it is `about`."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    about: str
+    text: str
+
+
+@rule_class
 class OutcomeNode:
-    """Reports codes and/or explains a decision that adds none."""
+    """Reports codes and/or explains a decision that adds none, and may raise a query."""
 
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     report: list[CodeSpec] = field(default_factory=list)
     note: Note | None = None
+    query: OutcomeQuery | None = None
     next: str | None = None
 
     def __post_init__(self) -> None:
@@ -300,19 +319,43 @@ class OutcomeNode:
         return [self.next] if self.next else []
 
 
-Node = AskNode | DecideNode | EachNode | OutcomeNode
+@rule_class
+class RefuseNode:
+    """Ends the walk with an error naming the answers that cannot stand together (a disc
+    disorder at the coccyx, an injury with trauma=no): a deliberate end, never a guessed
+    code. `rules check` counts it as an end, not as a path without a code."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    refuse: str
+    """What is wrong and what would be right, after the named answers."""
+    naming: list[str]
+    """The questions whose answers on the path the message names (`condition`, `region`)."""
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.naming:
+            raise ValueError("a refusal names the answers that cannot stand together (`naming`)")
+
+    def targets(self) -> list[str]:
+        return []
+
+
+Node = AskNode | DecideNode | EachNode | RefuseNode | OutcomeNode
 NODE_CLASSES: dict[str, type] = {
     "ask": AskNode,
     "decide": DecideNode,
     "each": EachNode,
+    "refuse": RefuseNode,
     "outcome": OutcomeNode,
 }
 NODE_CLASS_NAMES = frozenset(cls.__name__ for cls in NODE_CLASSES.values())
 
 
 def node_kind(data: Any) -> str:
-    """Which kind of node a mapping is, by its telling key: ask, decide, each, or outcome."""
-    for kind in ("ask", "decide", "each"):
+    """Which kind of node a mapping is, by its telling key: ask, decide, each, refuse, or
+    outcome."""
+    for kind in ("ask", "decide", "each", "refuse"):
         if isinstance(data, dict) and kind in data:
             return kind
     return "outcome"
@@ -334,6 +377,16 @@ class AllowedPair:
         return (covers(one, first) and covers(other, second)) or (
             covers(one, second) and covers(other, first)
         )
+
+
+@rule_class
+class LeftOut:
+    """A code (or a family ending in `-`) in the tree's scope that no path reports, and why."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    code: str
+    why: str
 
 
 def covers(pattern: str, code: str) -> bool:
@@ -380,6 +433,10 @@ class RuleSet:
     title: str = ""
     tables: dict[str, Table] = field(default_factory=dict)
     excludes1_allowed: list[AllowedPair] = field(default_factory=list)
+    scope: list[str] = field(default_factory=list)
+    """The code families the tree covers (`M47.81-`, `S32.0-`, `M54.2`): `rules check`
+    proves every billable code in them is reported by some path or listed in `left_out`."""
+    left_out: list[LeftOut] = field(default_factory=list)
     site: str | None = None
     """The question whose answer is a code's site (region): an encounter does not report a
     symptom beside a definitive diagnosis that explains it at the same site (I.B.5)."""

@@ -39,6 +39,7 @@ from backcoder.language.model import (
     Kind,
     OutcomeNode,
     RuleSet,
+    covers,
 )
 
 PAYMENT_WORDS = ("payment", "reimburse", "billing", "paid", "revenue", "DRG")
@@ -53,6 +54,7 @@ def check(rules: RuleSet, tabular: Tabular, knowledge: Knowledge | None = None) 
     emitted = sorted(kinds)
     defects = sorted(set(found))
     defects += sorted(set(citation_defects(rules, tabular)))
+    defects += sorted(set(scope_defects(rules, tabular, emitted)))
     defects += sorted(set(explains_defects(rules, tabular)))
     defects += sorted(set(encounter_defects(rules, tabular, kinds)))
     if knowledge is not None:
@@ -156,6 +158,50 @@ def _record(walk: Walk, facts: _PathFacts) -> None:
     for first, second in itertools.combinations(walk.codes, 2):
         pair = tuple(sorted((first.code, second.code)))
         facts.pairs.setdefault(pair, f"{first.node} + {second.node}")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ scope
+
+
+def scope_defects(rules: RuleSet, tabular: Tabular, emitted: list[str]) -> Iterator[Defect]:
+    """Every billable code in the declared scope is reported by some path, or left out with
+    a reason; a left-out entry names a code in scope that no path reports."""
+    reached = set(emitted)
+    in_scope: set[str] = set()
+    for family in rules.scope:
+        stem = family.removesuffix("-")
+        if tabular.info(stem) is None:
+            yield Defect(f"scope {family}", f"{stem} is not a code in the ICD-10-CM tabular")
+            continue
+        in_scope.update(billable_below(tabular, stem))
+    for entry in rules.left_out:
+        stem = entry.code.removesuffix("-")
+        covered = {code for code in in_scope if covers(entry.code, code)}
+        if tabular.info(stem) is None:
+            yield Defect(f"left_out {entry.code}", f"{stem} is not a code in the ICD-10-CM tabular")
+        elif not covered:
+            yield Defect(f"left_out {entry.code}", "not a billable code of the declared scope")
+        elif covered & reached:
+            some = ", ".join(sorted(covered & reached)[:3])
+            yield Defect(f"left_out {entry.code}", f"a path reports {some}: it is not left out")
+    for code in sorted(in_scope - reached):
+        if not any(covers(entry.code, code) for entry in rules.left_out):
+            yield Defect(
+                f"scope {code}",
+                "in the tree's scope, but no path reports it and `left_out` gives no reason",
+            )
+
+
+def billable_below(tabular: Tabular, code: str) -> Iterator[str]:
+    """The billable codes at and below `code` in the tabular (7th characters included)."""
+    stack = [code]
+    while stack:
+        info = tabular.info(stack.pop())
+        if info is None:
+            continue
+        if info.billable:
+            yield info.code
+        stack.extend(info.children)
 
 
 # ------------------------------------------------------------------ citations

@@ -93,15 +93,17 @@ def _keep_simplest(
 
 
 def _simplicity(rules: RuleSet, answers: dict[str, tuple[str, ...]], codes: int) -> tuple[Any, ...]:
-    """Simplest first: one value per question, as few `not_documented` answers as the code
-    allows, the code reported alone, the fewest answers, then the choices' own order."""
+    """Simplest first: one value per question, the code reported alone, as few
+    `not_documented` answers as the code allows, the fewest answers, then the choices' own
+    order. Alone before documented: an example path shows the code as it is usually met
+    (M54.50 as low back pain, not as the residual pain of a sequela)."""
     values = [value for chosen in answers.values() for value in chosen]
     several = sum(len(chosen) > 1 for chosen in answers.values())
     undocumented = values.count(NOT_DOCUMENTED)
     order = [
         list(rules.questions[q].choices).index(v) for q, chosen in answers.items() for v in chosen
     ]
-    return several, undocumented, codes, len(answers), order
+    return several, codes, undocumented, len(answers), order
 
 
 def _describe(rules: RuleSet, conditions: dict[str, set[str]], on_every_path: bool) -> str:
