@@ -226,7 +226,7 @@ class Auditor:
         span = self.span(day)
         judged = tuple(self.judge(code, day, when, span) for code in codes)
         findings = [item for one in judged for item in one.findings]
-        findings += self._duplicates(judged)
+        findings += self._repeated(judged)
         known = [one.code for one in judged if one.known]
         findings += self._excludes1(known)
         flagged = {(item.code, item.suggest) for item in findings if item.rule is Rule.excludes1}
@@ -440,7 +440,7 @@ class Auditor:
             )
         return found
 
-    def _duplicates(self, judged: Sequence[CodeJudgement]) -> list[AuditFinding]:
+    def _repeated(self, judged: Sequence[CodeJudgement]) -> list[AuditFinding]:
         seen: set[str] = set()
         found = []
         for one in judged:
