@@ -34,6 +34,8 @@ MB = 1_000_000  # peak memory is reported and limited in MB of 10**6 bytes
 
 STARTUP_LIMIT = 1.2
 BATCH_LIMIT = 3.0
+ENCOUNTER_LIMIT = 2.0
+ENCOUNTER_PAIRS = 3
 BATCH_MEMORY_LIMIT_MB = 150.0
 BATCH_PAIRS = 5
 
@@ -419,6 +421,36 @@ def write_batch(path: Path, lines: int, sets: list[AnswerSet], rng: random.Rando
     return stats
 
 
+def write_encounters(
+    path: Path, lines: int, sets: list[AnswerSet], rng: random.Random, *, distinct: bool
+) -> int:
+    """Visits: records of one to three problems drawn from the answer sets, with visit
+    answers at the top. The realistic mix is mostly one-problem records (as most visits
+    are) and repeats; with `distinct`, no two records are alike, so no cache of records
+    can carry the batch: each is walked and assembled afresh (its paths are known)."""
+    seen: set[tuple[int, ...]] = set()
+    written = 0
+    with open(path, "w", encoding="utf-8") as out:
+        while written < lines:
+            count = rng.choices([1, 2, 3], [1, 2, 1] if distinct else [13, 5, 2])[0]
+            picked = tuple(rng.randrange(len(sets)) for _ in range(count))
+            flag = rng.randrange(4)
+            if distinct and (picked + (flag,)) in seen:
+                continue
+            seen.add(picked + (flag,))
+            written += 1
+            problems = [dict(sets[i].answers) for i in picked]
+            record: dict = {"_id": f"visit-{written:07d}"}
+            if flag == 1:
+                record["red_flags"] = "night_pain"
+            if count == 1 and not distinct and flag != 2:
+                record.update(problems[0])  # a flat record, as before encounters
+            else:
+                record["problems"] = problems
+            out.write(json.dumps(record) + "\n")
+    return written
+
+
 def check_batch_output(path: Path, lines: int, bad: int, result: Run) -> None:
     """The warm-up run's output: one line per input line, the errors only where expected."""
     count = errors = 0
@@ -520,12 +552,29 @@ def measure(backcoder: str, runs: int, lines: int) -> list[Row]:
         base, subject = alternate(json_cmd, batch_cmd, BATCH_PAIRS, ok)
         rows.append(Row.of("batch vs json.loads", base, subject, BATCH_LIMIT))
 
+        for label, distinct in (("visits, realistic mix", False), ("visits, all different", True)):
+            visits = tmp / f"visits-{distinct}.jsonl"
+            write_encounters(visits, lines, sets, rng, distinct=distinct)
+            print(f"3. batch over {lines} {label} ({visits.stat().st_size / MB:.1f} MB) ...")
+            out = tmp / "visits.out.jsonl"
+            coded = run([backcoder, "batch", str(visits), "-o", str(out)])
+            checked_run = expect(coded, (0,), label)
+            check_batch_output(out, lines, 0, checked_run)
+            out.unlink()
+            base, subject = alternate(
+                [python, "-c", JSON_BASELINE, str(visits)],
+                [backcoder, "batch", str(visits), "-o", os.devnull],
+                ENCOUNTER_PAIRS,
+                (0,),
+            )
+            rows.append(Row.of(f"batch ({label}) vs json.loads", base, subject, ENCOUNTER_LIMIT))
+
     return rows
 
 
 def report(rows: list[Row]) -> int:
     """Print the table; 0 when every target passes."""
-    peak = rows[-1].peak_mb
+    peak = max(row.peak_mb for row in rows[1:])
     memory_ok = peak < BATCH_MEMORY_LIMIT_MB
     print()
     header = ("target", "baseline", "backcoder", "ratio", "limit", "result", "peak MB")

@@ -323,3 +323,13 @@ def test_batch_lines_equal_the_code_result(cli: Any) -> None:
             assert str(error) in line["error"]
             continue
         assert {k: v for k, v in line.items() if k not in ("line", "_id")} == expected
+
+
+def test_a_missing_answer_names_the_flag_of_its_problem(cli: Any) -> None:
+    args = ["-a", "pain_course=acute", "-a", "1.trauma=no", "-a", "1.region=cervical"]
+    result = cli(
+        "code", "--no-input", *args, "-a", "1.nerve=none", "-a", "2.trauma=no", "-a", "2.nerve=none"
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("backcoder: problem 2: missing answer for region")
+    assert result.stderr.rstrip().endswith("pass -a 2.region=VALUE")

@@ -118,15 +118,16 @@ def test_enable_when_follows_the_tree(questionnaire: dict[str, Any]) -> None:
     assert [
         (c["question"], c["operator"], c["answerCoding"]["code"]) for c in injury["enableWhen"]
     ] == [("trauma", "=", "yes")]
-    attribution = items["attribution"]
-    assert attribution["enableBehavior"] == "any"
-    assert {c["answerCoding"]["code"] for c in attribution["enableWhen"]} == {
-        "no",
-        "not_documented",
-    }
+    attribution = items["attribution"]  # trauma is not yes and no fracture is documented
+    assert attribution["enableBehavior"] == "all"
+    assert [
+        (c["question"], c["operator"], c.get("answerCoding", {}).get("code"))
+        for c in attribution["enableWhen"]
+    ] == [("trauma", "exists", None), ("trauma", "!=", "yes"), ("fracture_cause", "=", "none")]
     assert "enableWhen" not in items["trauma"]
     order = in_dependency_order(questionnaire)
-    shown = enabled(order, {"trauma": ["no"], "attribution": ["none"], "nerve": ["sciatica"]})
+    answered = {"trauma": ["no"], "fracture_cause": ["none"], "attribution": ["none"]}
+    shown = enabled(order, {**answered, "nerve": ["sciatica"]})
     assert {"attribution", "nerve", "cause"} <= shown
     assert not {"injury", "encounter", "vertebra", "lumbar_cause"} & shown
     assert "nerve" not in enabled(order, {"trauma": ["yes"], "attribution": ["none"]})

@@ -46,9 +46,7 @@ def code(answers: Mapping[str, Any], rules: str | os.PathLike[str] | None = None
     coder = _coder(rules)
     raw = {str(key): value for key, value in answers.items() if not str(key).startswith("_")}
     record = parse_record(coder.rules, raw, Source.file)
-    if record.problems is None:
-        return coder.code(record.shared, missing_hint="add {question} to the answers")
-    return coder.code_record(record)
+    return coder.code_record(record, missing_hint="add {question} to the answers")
 
 
 def result_json(result: Result) -> dict[str, Any]:

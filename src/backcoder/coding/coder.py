@@ -78,13 +78,17 @@ class Coder:
                 raise type(exc)(f"problem {number}: {exc}") from None
         return merge_records(file, Record(self.parse(shared, Source.flag), None), flagged)
 
-    def code_record(self, record: Record) -> Result:
-        """A one-problem record's result, or an encounter's."""
+    def code_record(
+        self, record: Record, *, missing_hint: str = "pass -a {question}=VALUE"
+    ) -> Result:
+        """A one-problem record's result, or an encounter's. `missing_hint` tells how to give
+        a missing answer; in an encounter it may name the problem (`{number}`)."""
         if record.problems is None:
-            return self.code(record.shared)
+            return self.code(record.shared, missing_hint=missing_hint.replace("{number}.", ""))
         from backcoder.coding.encounter import code_encounter
 
-        return code_encounter(self, record.shared, record.problems)
+        hint = missing_hint.replace("-a {question}", "-a {number}.{question}")
+        return code_encounter(self, record.shared, record.problems, hint)
 
     def parse(self, raw: Mapping[str, Any], source: Source) -> dict[str, Answer]:
         return parse_answers(self.rules, raw, source)

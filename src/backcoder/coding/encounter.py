@@ -59,22 +59,31 @@ class Occurrence(NamedTuple):
 
 
 def code_encounter(
-    coder: Coder, shared: Mapping[str, Answer], own: Sequence[Mapping[str, Answer]]
+    coder: Coder,
+    shared: Mapping[str, Answer],
+    own: Sequence[Mapping[str, Answer]],
+    missing_hint: str = "pass -a {number}.{question}=VALUE",
 ) -> EncounterResult:
     """Each problem coded with the shared answers under its own, then the encounter."""
     results = tuple(
-        code_problem(coder, shared, answers, number) for number, answers in enumerate(own, 1)
+        code_problem(coder, shared, answers, number, missing_hint)
+        for number, answers in enumerate(own, 1)
     )
     return coder.assembler.assemble(shared, results)
 
 
 def code_problem(
-    coder: Coder, shared: Mapping[str, Answer], answers: Mapping[str, Answer], number: int
+    coder: Coder,
+    shared: Mapping[str, Answer],
+    answers: Mapping[str, Answer],
+    number: int,
+    missing_hint: str = "pass -a {number}.{question}=VALUE",
 ) -> ProblemResult:
     """One problem's result; its `unused` lists only its own answers (shared ones that no
     problem needs are the encounter's)."""
+    hint = missing_hint.replace("{number}", str(number))
     try:
-        result = coder.code({**shared, **answers})
+        result = coder.code({**shared, **answers}, missing_hint=hint)
     except BackcoderError as exc:
         raise in_problem(exc, number) from None
     return result._replace(unused={k: a for k, a in result.unused.items() if k in answers})

@@ -1,0 +1,599 @@
+"""From a processed note to answers: which mentions count, which problem they belong to, and
+which wins when the note contradicts itself.
+
+The steps, each a coder's habit:
+
+1. A mention counts only when ConText reads it as its pattern requires (asserted, or negated
+   for "denies radiating pain") and it stands in a section that may settle it: diagnoses come
+   from the assessment, impression and plan; symptoms and mechanism also from the history and
+   exam; nothing from the review of systems, past, family or social history. Everything else
+   is set aside with the reason.
+2. Problems are the assessment's items: each diagnosis-section sentence naming a back problem
+   is an item; items at the same site (region, or a region that refines it) are one problem;
+   an item with no site joins the problem before it. Separate fractured vertebrae are separate
+   problems. A note with no such item is one problem.
+3. Other mentions of a problem's answers go to the problems whose site their sentence names,
+   else to the record's shared answers (which apply to every problem that does not set them).
+   Shared questions (course of pain, reason, red flags, encounter) are always shared.
+4. Where one answer has several values, the higher section wins (assessment over HPI), then
+   the question's preference order, then the first mention; the others are reported as
+   conflicts. A problem's own value wins over a shared one, and a difference is reported.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from backcoder.notes.model import NotesFile, QuestionPatterns
+from backcoder.notes.pipeline import NotePipeline, Target
+from backcoder.notes.reading import Answer, Conflict, Evidence, NoteReading, SetAside
+from backcoder.notes.vocabulary import BackcoderError
+
+RANK = {"diagnosis": 2, "history": 1, "any": 1}
+"""A section's standing when values conflict: the assessment wins over the HPI."""
+UNSECTIONED = "unsectioned"
+"""The section of text before any known title (a short note without headings)."""
+
+_STATUS_BY_CATEGORY = (
+    ("OTHER_PERSON", "other_person"),
+    ("FAMILY", "family"),
+    ("POSSIBLE_EXISTENCE", "hypothetical"),
+    ("HYPOTHETICAL", "hypothetical"),
+    ("NEGATED_EXISTENCE", "negated"),
+    ("HISTORICAL", "historical"),
+)
+"""ConText's categories, strongest first: a negated mention in a family history is family."""
+_NEVER_TAKEN = frozenset({"other_person", "family", "hypothetical"})
+
+
+@dataclass(slots=True)
+class Mention:
+    """A target that counts: its value, words, place, section and sentence."""
+
+    question: str
+    value: str
+    quote: str
+    start: int
+    end: int
+    section: str
+    role: str
+    sentence: int
+    implied: bool = False
+    source: Target | None = None
+
+    @property
+    def rank(self) -> int:
+        return RANK[self.role]
+
+
+@dataclass(slots=True)
+class _Problem:
+    mentions: list[Mention] = field(default_factory=list)
+    sites: set[str] = field(default_factory=set)
+    """The values of the site question among the mentions (kept up to date by `add`)."""
+
+    def add(self, mentions: Iterable[Mention], site: str | None, first: bool = False) -> None:
+        mentions = list(mentions)
+        if first:
+            self.mentions[:0] = mentions
+        else:
+            self.mentions.extend(mentions)
+        self.sites.update(m.value for m in mentions if m.question == site)
+
+    def values(self, question: str) -> set[str]:
+        return {m.value for m in self.mentions if m.question == question}
+
+
+class _Layout:
+    """Sentences and sections of one processed note, looked up by token (computed once: the
+    library's per-span getters cost more than the rest of the reading)."""
+
+    def __init__(self, doc: Any, text: str) -> None:
+        self.text = text
+        self._sentence_tokens: list[int] = []
+        self._sentence_chars: list[int] = []
+        for sentence in doc.sents:
+            self._sentence_tokens.append(sentence.start)
+            self._sentence_chars.append(sentence.start_char)
+        self._sections: list[tuple[int, str, str]] = [
+            (s.title_start, s.category, doc[s.title_start : s.title_end].text)
+            for s in doc._.sections
+        ]
+        self._section_starts = [start for start, _, _ in self._sections]
+
+    def sentence(self, token: int) -> int:
+        """The character offset where the token's sentence starts."""
+        at = bisect_right(self._sentence_tokens, token) - 1
+        return self._sentence_chars[at] if at >= 0 else 0
+
+    def section(self, token: int) -> tuple[str | None, str]:
+        at = bisect_right(self._section_starts, token) - 1
+        if at < 0:
+            return None, ""
+        _, category, title = self._sections[at]
+        return category, title
+
+
+class NoteReader:
+    """Reads notes with one rule file; build it once and read many notes (batch)."""
+
+    def __init__(self, notes: NotesFile) -> None:
+        self.notes = notes
+        self.pipeline = NotePipeline(notes)
+        site = [q for q, spec in notes.questions.items() if spec.site]
+        self.site = site[0] if site else None
+        self._related = self._site_relation()
+
+    def _site_relation(self) -> dict[str, set[str]]:
+        """Values of the site that belong to the same problem: each value, and those it refines
+        or is refined by (lumbar and L5-S1 lumbosacral are one problem)."""
+        if self.site is None:
+            return {}
+        spec = self.notes.questions[self.site]
+        related = {value: {value} for value in spec.values}
+        for finer, coarser in spec.refines.items():
+            for value in coarser:
+                related.setdefault(finer, {finer}).add(value)
+                related.setdefault(value, {value}).add(finer)
+        return related
+
+    def read(self, text: str) -> NoteReading:
+        """The answers the note settles, with evidence, mentions set aside and conflicts."""
+        if not isinstance(text, str):
+            raise BackcoderError(f"a note is text, not {type(text).__name__}")
+        doc, targets = self.pipeline.run(text)
+        reading = NoteReading()
+        mentions = self._mentions(targets, _Layout(doc, text), reading)
+        mentions = self._with_implied(mentions)
+        shared, problems = self._assign(mentions)
+        self._resolve(shared, problems, reading)
+        return reading
+
+    # ------------------------------------------------------------ 1. which mentions count
+
+    def _mentions(
+        self, targets: Iterable[Target], layout: _Layout, reading: NoteReading
+    ) -> list[Mention]:
+        mentions: list[Mention] = []
+        seen_aside: set[tuple[str, str, int, int]] = set()
+        for target in targets:
+            spec = self.notes.questions[target.question]
+            section, role, reason, title = self._section(layout, target.span.start)
+            status, cue = _status(target)
+            allowed = target.pattern.sections or spec.sections
+            why, because = None, ""
+            if status in _NEVER_TAKEN:
+                why, because = status, cue
+            elif role != "any" and role not in allowed:
+                why, because = reason, title
+            elif status not in target.pattern.when:
+                if status == "asserted":
+                    continue  # words that settle only when negated, here asserted: no reading
+                why, because = status, cue
+            if why is not None:
+                place = (target.question, target.value, target.start, target.end)
+                if place not in seen_aside:
+                    seen_aside.add(place)
+                    reading.set_aside.append(
+                        SetAside(
+                            target.question,
+                            target.value,
+                            layout.text[target.start : target.end],
+                            target.start,
+                            target.end,
+                            section,
+                            why,
+                            because,
+                        )
+                    )
+                continue
+            mentions.append(
+                Mention(
+                    target.question,
+                    target.value,
+                    layout.text[target.start : target.end],
+                    target.start,
+                    target.end,
+                    section,
+                    role,
+                    layout.sentence(target.span.start),
+                    source=target,
+                )
+            )
+        return mentions
+
+    def _section(self, layout: _Layout, token: int) -> tuple[str, str, str, str]:
+        """The section's name, role, set-aside reason and title as written."""
+        name, title = layout.section(token)
+        if name is None or name not in self.notes.sections:
+            return UNSECTIONED, "any", "section", ""
+        section = self.notes.sections[name]
+        return name, section.role, section.reason, title
+
+    def _with_implied(self, mentions: list[Mention]) -> list[Mention]:
+        """Answers the same words imply (a strain: trauma=yes), as weaker mentions: an explicit
+        mention of the same standing wins over them."""
+        implied = []
+        for mention in mentions:
+            pattern = mention.source.pattern if mention.source else None
+            if pattern is None:
+                continue
+            for question, value in pattern.implies.items():
+                if question not in self.notes.questions:
+                    continue
+                implied.append(
+                    Mention(
+                        question,
+                        value,
+                        mention.quote,
+                        mention.start,
+                        mention.end,
+                        mention.section,
+                        mention.role,
+                        mention.sentence,
+                        implied=True,
+                        source=mention.source,
+                    )
+                )
+        return mentions + implied
+
+    # ------------------------------------------------------------ 2, 3. problems
+
+    def _assign(self, mentions: list[Mention]) -> tuple[list[Mention], list[_Problem]]:
+        shared: list[Mention] = []
+        problem_scope: list[Mention] = []
+        for mention in mentions:
+            if self.notes.questions[mention.question].scope == "shared":
+                shared.append(mention)
+            else:
+                problem_scope.append(mention)
+        by_sentence: dict[int, list[Mention]] = {}
+        for mention in problem_scope:
+            by_sentence.setdefault(mention.sentence, []).append(mention)
+        items, rest = [], []
+        for sentence in sorted(by_sentence):
+            group = by_sentence[sentence]
+            if self._lists_problems(group[0]) and any(self._defines(m) for m in group):
+                items.append(group)
+            else:
+                rest.append(group)
+        problems = self._problems_from_items(items)
+        if not problems:
+            if not rest:
+                return shared, []
+            whole = _Problem()
+            whole.add((m for group in rest for m in group), self.site)
+            return shared, self._split([whole])
+        for group in rest:
+            self._route(group, problems, shared)
+        return shared, self._split(problems)
+
+    def _lists_problems(self, mention: Mention) -> bool:
+        section = self.notes.sections.get(mention.section)
+        return section is not None and section.lists_problems
+
+    def _defines(self, mention: Mention) -> bool:
+        return self.notes.questions[mention.question].defines_problem and not mention.implied
+
+    def _sites(self, mentions: Iterable[Mention]) -> set[str]:
+        return {m.value for m in mentions if m.question == self.site}
+
+    def _same_site(self, first: set[str], second: set[str]) -> bool:
+        return any(self._related.get(value, {value}) & second for value in first)
+
+    def _problems_from_items(self, items: list[list[Mention]]) -> list[_Problem]:
+        problems: list[_Problem] = []
+        waiting: list[Mention] = []
+        for item in items:
+            sites = self._sites(item)
+            if not sites:
+                if problems:
+                    problems[-1].add(item, self.site)
+                else:
+                    waiting.extend(item)
+                continue
+            matching = [p for p in problems if self._same_site(sites, p.sites)]
+            if len(matching) > 1:
+                self._route(item, problems, [])
+            elif matching:
+                matching[0].add(item, self.site)
+            else:
+                problems.append(_Problem())
+                problems[-1].add(item, self.site)
+        if waiting:
+            if problems:
+                problems[0].add(waiting, self.site, first=True)
+            else:
+                problems.append(_Problem())
+                problems[-1].add(waiting, self.site)
+        return problems
+
+    def _route(self, group: list[Mention], problems: list[_Problem], shared: list[Mention]) -> None:
+        """A sentence outside the assessment's items: to the problems at its site, else shared."""
+        sites = self._sites(group)
+        if not sites:
+            shared.extend(group)
+            return
+        matching = [p for p in problems if self._same_site(sites, p.sites)]
+        if not matching:
+            siteless = [p for p in problems if not p.sites]
+            if len(siteless) == 1:
+                siteless[0].add(group, self.site)
+            return  # a site the assessment does not name: it describes no coded problem
+        if len(matching) == 1:
+            matching[0].add(group, self.site)
+            return
+        # a sentence naming several sites ("neck pain and low back pain with leg symptoms"):
+        # each mention goes with the site named nearest to it
+        site_mentions = [m for m in group if m.question == self.site]
+        for mention in group:
+            nearest = min(site_mentions, key=lambda site: _distance(site, mention))
+            for problem in matching:
+                if self._same_site({nearest.value}, problem.sites):
+                    problem.add([mention], self.site)
+
+    def _split(self, problems: list[_Problem]) -> list[_Problem]:
+        """One problem per value of a `one_problem_each` question (two fractured vertebrae)."""
+        each = [q for q, spec in self.notes.questions.items() if spec.one_problem_each]
+        result: list[_Problem] = []
+        for problem in problems:
+            split = False
+            for question in each:
+                values = sorted(problem.values(question), key=_first_place(problem, question))
+                if len(values) < 2:
+                    continue
+                for value in values:
+                    result.append(self._only(problem, question, value))
+                split = True
+                break
+            if not split:
+                result.append(problem)
+        return result
+
+    def _only(self, problem: _Problem, question: str, value: str) -> _Problem:
+        own = [m for m in problem.mentions if m.question == question and m.value == value]
+        others = [m for m in problem.mentions if m.question == question and m.value != value]
+
+        def overlaps(mention: Mention, group: list[Mention]) -> bool:
+            return any(mention.start < o.end and o.start < mention.end for o in group)
+
+        kept = []
+        for mention in problem.mentions:
+            if mention.question == question and mention.value != value:
+                continue
+            if (
+                mention.question == self.site
+                and overlaps(mention, others)
+                and not overlaps(mention, own)
+            ):
+                continue
+            kept.append(mention)
+        result = _Problem()
+        result.add(kept, self.site)
+        return result
+
+    # ------------------------------------------------------------ 4. one value per answer
+
+    def _resolve(
+        self, shared: list[Mention], problems: list[_Problem], reading: NoteReading
+    ) -> None:
+        reading.shared = self._answers(shared, None, reading)
+        for number, problem in enumerate(problems, start=1):
+            answers = self._answers(self._unless(problem.mentions), number, reading)
+            for question, value in answers.items():
+                other = reading.shared.get(question)
+                if other is not None and other != value:
+                    winner = _evidence_for(reading, number, question, value)
+                    loser = _evidence_for(reading, None, question, other)
+                    if winner and loser:
+                        reading.conflicts.append(_conflict(winner, loser, "problem"))
+            reading.problems.append(answers)
+        if len(problems) <= 1:
+            _flatten(reading)
+
+    def _unless(self, mentions: list[Mention]) -> list[Mention]:
+        """Drop implied mentions whose pattern's `unless` answers are in the same problem."""
+        present: dict[str, set[str]] = {}
+        for mention in mentions:
+            if not mention.implied:
+                present.setdefault(mention.question, set()).add(mention.value)
+        kept = []
+        for mention in mentions:
+            if mention.implied and mention.source is not None:
+                unless = mention.source.pattern.unless
+                if any(present.get(q, set()) & set(values) for q, values in unless.items()):
+                    continue
+            kept.append(mention)
+        return kept
+
+    def _answers(
+        self, mentions: list[Mention], problem: int | None, reading: NoteReading
+    ) -> dict[str, Answer]:
+        by_question: dict[str, list[Mention]] = {}
+        for mention in mentions:
+            by_question.setdefault(mention.question, []).append(mention)
+        answers: dict[str, Answer] = {}
+        for question in self.notes.questions:
+            found = by_question.get(question)
+            if not found:
+                continue
+            spec = self.notes.questions[question]
+            if spec.multiple:
+                answers[question] = self._several(spec, found, problem, reading)
+            else:
+                answers[question] = self._one(spec, question, found, problem, reading)
+        return answers
+
+    def _several(
+        self,
+        spec: QuestionPatterns,
+        found: list[Mention],
+        problem: int | None,
+        reading: NoteReading,
+    ) -> list[str]:
+        if spec.scope == "problem":
+            top = max(m.rank for m in found)
+            found = [m for m in found if m.rank == top]
+        values: dict[str, Mention] = {}
+        for mention in sorted(found, key=lambda m: (m.implied, m.start, m.start - m.end)):
+            values.setdefault(mention.value, mention)
+        for finer, coarser in spec.refines.items():
+            if finer in values:
+                for value in coarser:
+                    values.pop(value, None)
+        if len(values) > 1:
+            values.pop("none", None)
+        chosen = sorted(values.values(), key=lambda m: m.start)
+        reading.evidence.extend(_evidence(problem, m) for m in chosen)
+        return [m.value for m in chosen]
+
+    def _one(
+        self,
+        spec: QuestionPatterns,
+        question: str,
+        found: list[Mention],
+        problem: int | None,
+        reading: NoteReading,
+    ) -> str:
+        def standing(mention: Mention) -> tuple[int, int, int, int, int]:
+            prefer = spec.prefer
+            preference = prefer.index(mention.value) if mention.value in prefer else len(prefer)
+            length = mention.end - mention.start
+            return (-mention.rank, mention.implied, preference, mention.start, -length)
+
+        ordered = sorted(found, key=standing)
+        winner = ordered[0]
+        taken = _evidence(problem, winner)
+        reading.evidence.append(taken)
+        reported: set[str] = {winner.value}
+        for loser in ordered[1:]:
+            if loser.value in reported or winner.start <= loser.start < loser.end <= winner.end:
+                continue  # the same words read two ways ("chronic pain syndrome") is no conflict
+            reported.add(loser.value)
+            rule = "section" if loser.rank < winner.rank else "preference"
+            if rule == "preference" and loser.value not in spec.prefer:
+                rule = "first"
+            reading.conflicts.append(_conflict(taken, _evidence(problem, loser), rule))
+        return winner.value
+
+
+def _flatten(reading: NoteReading) -> None:
+    """A note with one problem (or none) is one flat record: its answers win over the shared
+    ones, and all evidence belongs to problem 1."""
+    own = reading.problems[0] if reading.problems else {}
+    merged = {**reading.shared, **own}
+    reading.evidence = [
+        _renumbered(item) for item in reading.evidence if item.problem == 1 or item.id not in own
+    ]
+    reading.conflicts = [_renumbered(item) for item in reading.conflicts]
+    reading.shared, reading.problems = {}, [merged] if merged else []
+
+
+def _renumbered(item: Any) -> Any:
+    from dataclasses import replace
+
+    return item if item.problem == 1 else replace(item, problem=1)
+
+
+def _status(target: Target) -> tuple[str, str]:
+    """ConText's reading of a target, strongest category first, with the modifier's words."""
+    if not target.modifiers:
+        return "asserted", ""
+    found: dict[str, str] = {}
+    for category, words in target.modifiers:
+        found.setdefault(category, words)
+    for category, status in _STATUS_BY_CATEGORY:
+        if category in found:
+            return status, found[category]
+    return "asserted", ""
+
+
+def _distance(first: Mention, second: Mention) -> int:
+    """Characters between two mentions; 0 when they overlap."""
+    return max(0, max(first.start, second.start) - min(first.end, second.end))
+
+
+def _first_place(problem: _Problem, question: str) -> Any:
+    places: dict[str, int] = {}
+    for mention in problem.mentions:
+        if mention.question == question:
+            places.setdefault(mention.value, mention.start)
+    return lambda value: places.get(value, 0)
+
+
+def _evidence(problem: int | None, mention: Mention) -> Evidence:
+    return Evidence(
+        problem,
+        mention.question,
+        mention.value,
+        mention.quote,
+        mention.start,
+        mention.end,
+        mention.section,
+    )
+
+
+def _evidence_for(
+    reading: NoteReading, problem: int | None, question: str, value: Answer
+) -> Evidence | None:
+    wanted = value[0] if isinstance(value, list) and value else value
+    for item in reading.evidence:
+        if item.problem == problem and item.id == question and item.value == wanted:
+            return item
+    return None
+
+
+_RULES = {
+    "section": "the {winner} section wins over the {loser} section",
+    "preference": "{value} is the more specific reading of the same words",
+    "first": "same standing: the first mention in the note is taken",
+    "problem": "the problem's own statement wins over the note's shared statement",
+}
+
+
+def _conflict(winner: Evidence, loser: Evidence, rule: str) -> Conflict:
+    return Conflict(
+        winner.problem,
+        winner.id,
+        winner.value,
+        loser.value,
+        loser.quote,
+        loser.start,
+        loser.end,
+        loser.section,
+        _RULES[rule].format(winner=winner.section, loser=loser.section, value=winner.value),
+    )
+
+
+def load_notes_file(path: Path) -> NotesFile:
+    """A note-reading rule file, validated; one line naming the file and the first problem."""
+    import yaml
+
+    from backcoder.notes.model import validate_notes
+    from backcoder.notes.vocabulary import RuleFileError
+
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a tenth of the time
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise RuleFileError(f"{path}: cannot read the note-reading rules ({reason})") from None
+    except yaml.YAMLError as error:
+        raise RuleFileError(f"{path}: not valid YAML ({_first_line(str(error))})") from None
+    try:
+        return validate_notes(data)
+    except Exception as error:  # pydantic's ValidationError, imported lazily
+        errors = getattr(error, "errors", None)
+        if callable(errors):
+            first = errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise RuleFileError(f"{path}: {where}: {first['msg']}") from None
+        raise
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text

@@ -1,0 +1,356 @@
+"""Each context rule of the note reader, one clinical habit per test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from backcoder.notes import NoteReading
+
+from .conftest import aside, offsets_exact, taken
+
+Read = Callable[[str], NoteReading]
+
+
+# ---------------------------------------------------------------- negation
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quote"),
+    [
+        ("Denies radiating pain.", "radiating pain"),
+        ("No radicular symptoms.", "radicular symptoms"),
+        ("Denies numbness or tingling.", "numbness or tingling"),
+        ("Lumbar spondylosis w/o radiculopathy.", "radiculopathy"),
+    ],
+)
+def test_explicit_negation_of_nerve_signs_settles_nerve_none(
+    read: Read, sentence: str, quote: str
+) -> None:
+    reading = read(f"HPI: Low back pain for 2 weeks. {sentence}")
+    assert reading.record()["nerve"] == "none"
+    assert ("none", quote) in taken(reading, "nerve")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quote"),
+    [
+        ("No injury.", "injury"),
+        ("Denies trauma.", "trauma"),
+        ("Insidious onset.", "Insidious onset"),
+        ("Denies any fall or MVC.", "fall"),
+    ],
+)
+def test_explicit_negation_of_injury_settles_trauma_no(
+    read: Read, sentence: str, quote: str
+) -> None:
+    reading = read(f"HPI: Low back pain for 2 weeks. {sentence}")
+    assert reading.record()["trauma"] == "no"
+    assert ("no", quote) in taken(reading, "trauma")
+
+
+def test_a_negated_diagnosis_is_set_aside_not_taken(read: Read) -> None:
+    reading = read("Assessment: Low back pain. No sciatica. No saddle anesthesia.")
+    record = reading.record()
+    assert record["nerve"] == "none"
+    assert ("sciatica", "sciatica", "negated") in aside(reading, "nerve")
+    assert ("cauda_equina", "saddle anesthesia", "negated") in aside(reading, "red_flags")
+    assert "red_flags" not in record
+
+
+def test_radiation_to_the_buttock_is_not_sciatica(read: Read) -> None:
+    reading = read(
+        "HPI: Low back pain; the pain radiates to the buttock.\nAssessment: Low back pain."
+    )
+    assert "nerve" not in reading.record()
+    assert reading.record()["region"] == ["lumbar"]
+
+
+def test_a_straight_leg_raise_is_an_exam_finding_not_a_diagnosis(read: Read) -> None:
+    reading = read("Exam: Positive SLR on the left at 40 degrees.\nAssessment: Acute LBP.")
+    record = reading.record()
+    assert "nerve" not in record and "side" not in record
+    assert record["pain_course"] == "acute"
+
+
+# ---------------------------------------------------------------- history
+
+
+def test_a_past_surgery_level_is_history_not_todays_disc(read: Read) -> None:
+    text = (
+        "HPI: Hx of L4-5 microdiscectomy 2015. Now axial low back pain.\nAssessment: Low back pain."
+    )
+    reading = read(text)
+    assert ("lumbar", "L4-5", "historical") in aside(reading, "region")
+    assert "condition" not in reading.record()
+
+
+def test_a_herniation_in_the_past_is_not_coded_today(read: Read) -> None:
+    reading = read("Assessment: Low back pain. History of L5-S1 HNP, resolved.")
+    assert "condition" not in reading.record()
+    assert any(reason in {"historical", "negated"} for _, _, reason in aside(reading, "condition"))
+
+
+def test_past_medical_history_section_diagnoses_nothing(read: Read) -> None:
+    reading = read("PMH: Lumbar spinal stenosis, HTN.\nAssessment: Neck pain.")
+    assert "condition" not in reading.record()
+    assert ("stenosis", "spinal stenosis", "historical") in aside(reading, "condition")
+
+
+def test_status_post_a_fall_is_todays_mechanism(read: Read) -> None:
+    reading = read("HPI: 81 yo F s/p mechanical fall from standing yesterday with back pain.")
+    assert reading.record()["trauma"] == "yes"
+
+
+# ---------------------------------------------------------------- hypothetical, rule-out
+
+
+def test_rule_out_is_not_a_diagnosis(read: Read) -> None:
+    reading = read("Assessment: Acute low back pain, r/o compression fracture.")
+    assert "injury" not in reading.record()
+    assert ("fracture", "fracture", "hypothetical") in aside(reading, "injury")
+
+
+def test_a_conditional_plan_is_hypothetical(read: Read) -> None:
+    reading = read("Plan: If pain persists, consider epidural steroid injection.")
+    assert "reason" not in reading.record()
+    assert aside(reading, "reason")[0][2] == "hypothetical"
+
+
+def test_return_precautions_are_not_red_flags(read: Read) -> None:
+    reading = read(
+        "Assessment: Lumbar strain.\nPlan: Return to the ED if saddle anesthesia or urinary retention."
+    )
+    assert "red_flags" not in reading.record()
+    assert {reason for _, _, reason in aside(reading, "red_flags")} == {"hypothetical"}
+
+
+# ---------------------------------------------------------------- family, other person
+
+
+def test_family_history_section_never_diagnoses(read: Read) -> None:
+    reading = read("FH: Mother with degenerative disc disease.\nAssessment: Thoracic back pain.")
+    assert "condition" not in reading.record()
+    assert ("disc_degeneration", "degenerative disc disease", "family") in aside(
+        reading, "condition"
+    )
+
+
+def test_a_relative_in_the_history_is_family(read: Read) -> None:
+    reading = read(
+        "HPI: Her mother has spinal stenosis. She has neck pain.\nAssessment: Cervicalgia."
+    )
+    assert "condition" not in reading.record()
+    assert aside(reading, "condition")[0][2] == "family"
+
+
+def test_someone_else_is_other_person(read: Read) -> None:
+    reading = read("HPI: His coworker had sciatica last year. Assessment: Low back pain.")
+    assert "nerve" not in reading.record()
+    assert aside(reading, "nerve")[0][2] == "other_person"
+
+
+# ---------------------------------------------------------------- review of systems
+
+
+def test_review_of_systems_templates_diagnose_nothing(read: Read) -> None:
+    text = (
+        "ROS:\nConstitutional: Negative for fever, chills.\nMusculoskeletal: Positive for back pain.\n"
+        "Neurological: Negative for numbness.\nAssessment: Acute low back pain."
+    )
+    reading = read(text)
+    record = reading.record()
+    assert "nerve" not in record and "red_flags" not in record
+    reasons = {reason for _, _, reason in aside(reading)}
+    assert reasons == {"review_of_systems"}
+
+
+def test_ros_system_titles_outside_the_review_are_not_ros(read: Read) -> None:
+    reading = read("Exam:\nNeuro: Strength 5/5.\nAssessment:\nNeuro: left L5 radiculopathy.")
+    assert reading.record()["nerve"] == "radiculopathy"
+
+
+# ---------------------------------------------------------------- sections and conflicts
+
+
+def test_the_assessment_wins_over_the_hpi_and_the_conflict_is_reported(read: Read) -> None:
+    text = "HPI: No trauma. Low back pain since Monday.\nAssessment: Lumbar strain after lifting."
+    reading = read(text)
+    record = reading.record()
+    assert record["trauma"] == "yes" and record["injury"] == "strain"
+    conflict = next(c for c in reading.conflicts if c.id == "trauma")
+    assert (conflict.value, conflict.overridden, conflict.quote) == ("yes", "no", "trauma")
+    assert text[conflict.start : conflict.end] == "trauma"
+
+
+def test_symptoms_in_the_hpi_do_not_diagnose(read: Read) -> None:
+    reading = read("HPI: Says she has sciatica.\nAssessment: Low back pain.")
+    assert "nerve" not in reading.record()
+    assert ("sciatica", "sciatica", "section") in aside(reading, "nerve")
+
+
+def test_a_note_without_headings_is_read_whole(read: Read) -> None:
+    reading = read("Chronic low back pain with right sciatica. No trauma.")
+    record = reading.record()
+    assert record == {
+        "pain_course": "chronic",
+        "trauma": "no",
+        "region": ["lumbar"],
+        "nerve": "sciatica",
+        "lumbago": "yes",
+        "side": "right",
+    }
+
+
+def test_acute_on_chronic_pain_is_chronic(read: Read) -> None:
+    reading = read("Assessment: Acute on chronic low back pain.")
+    assert reading.record()["pain_course"] == "chronic"
+    assert any(c.id == "pain_course" and c.overridden == "acute" for c in reading.conflicts)
+
+
+def test_chronic_pain_syndrome_only_in_those_words(read: Read) -> None:
+    assert read("Assessment: Chronic pain syndrome.").record()["pain_course"] == (
+        "chronic_pain_syndrome"
+    )
+    assert read("Assessment: Chronic low back pain.").record()["pain_course"] == "chronic"
+
+
+# ---------------------------------------------------------------- abbreviations and levels
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "value"),
+    [
+        ("Assessment: LBP.", "region", ["lumbar"]),
+        ("Assessment: C-spine pain.", "region", ["cervical"]),
+        ("Assessment: L-spine pain.", "region", ["lumbar"]),
+        ("Assessment: LS spine pain.", "region", ["lumbosacral"]),
+        ("Assessment: Right SI joint pain.", "region", ["sacroiliac"]),
+        ("Assessment: Lumbar DDD.", "condition", "disc_degeneration"),
+        ("Assessment: Lumbar DJD.", "condition", "spondylosis"),
+        ("Assessment: L4-5 HNP.", "condition", "disc_displacement"),
+        ("Assessment: Lumbar radiculopathy w/ L4-5 HNP.", "cause", "disc"),
+        ("Assessment: Sciatica b/l.", "side", "bilateral"),
+        ("Assessment: BLE radicular pain from lumbar stenosis.", "side", "bilateral"),
+        ("HPI: Rear passenger in an MVC today.", "trauma", "yes"),
+        ("Assessment: Lumbar DDD w/o radiculopathy.", "nerve", "none"),
+    ],
+)
+def test_everyday_abbreviations(read: Read, text: str, question: str, value: object) -> None:
+    assert read(text).record()[question] == value
+
+
+@pytest.mark.parametrize("level", ["L4-5", "L4/L5", "L4-L5", "L4 - L5", "L4–5"])
+def test_lumbar_levels_in_every_spelling(read: Read, level: str) -> None:
+    reading = read(f"Assessment: Left radiculopathy from {level} disc herniation.")
+    assert reading.record()["region"] == ["lumbar"]
+    assert ("lumbar", level) in taken(reading, "region")
+
+
+@pytest.mark.parametrize(
+    ("level", "value"), [("C5-6", "C5-C6"), ("C6/C7", "C6-C7"), ("C4-C5", "C4-C5")]
+)
+def test_cervical_disc_levels(read: Read, level: str, value: str) -> None:
+    record = read(f"Assessment: Cervical radiculopathy due to {level} disc herniation.").record()
+    assert record["disc_level"] == value
+    assert record["region"] == ["cervical"]
+    assert record["cause"] == "disc"
+
+
+def test_a_lumbosacral_level_refines_lumbar(read: Read) -> None:
+    record = read("Assessment: Lumbar radiculopathy due to L5-S1 HNP.").record()
+    assert record["region"] == ["lumbosacral"]
+
+
+# ---------------------------------------------------------------- several problems
+
+
+def test_separate_assessment_items_are_separate_problems(read: Read) -> None:
+    text = (
+        "HPI: Neck pain and low back pain with leg symptoms. Denies trauma.\n"
+        "Assessment:\n1. Cervicalgia.\n2. Left L5 radiculopathy due to L4-5 HNP.\n"
+        "Plan: PT for chronic symptoms."
+    )
+    reading = read(text)
+    record = reading.record()
+    assert record["trauma"] == "no"
+    first, second = record["problems"]
+    assert first == {"region": ["cervical"]}
+    assert second["region"] == ["lumbar"]
+    assert second["nerve"] == "radiculopathy" and second["cause"] == "disc"
+    assert {e.problem for e in reading.evidence if e.id == "trauma"} == {None}
+
+
+def test_two_fractured_vertebrae_are_two_problems(read: Read) -> None:
+    text = "HPI: Fell from a ladder.\nAssessment: T12 and L1 compression fractures."
+    record = read(text).record()
+    problems = record["problems"]
+    assert [(p["vertebra"], p["region"]) for p in problems] == [
+        ("T12", ["thoracic"]),
+        ("L1", ["lumbar"]),
+    ]
+    assert record["trauma"] == "yes"
+    assert all(p["injury"] == "fracture" for p in problems)
+
+
+def test_an_osteoporotic_fracture_does_not_imply_an_injury(read: Read) -> None:
+    text = "HPI: No fall or trauma.\nAssessment: Osteoporotic compression fracture of L2."
+    record = read(text).record()
+    assert record["trauma"] == "no"
+    assert record["fracture_cause"] == "osteoporosis"
+    assert record["vertebra"] == "L2"
+
+
+# ---------------------------------------------------------------- offsets
+
+
+def test_offsets_are_code_points_in_non_ascii_text(read: Read) -> None:
+    text = (
+        "Patiënt’s note — résumé 🙂🙂\nHPI: Ça va. Naïve “LBP” since März; denies numbness or "
+        "tingling. Ünfall? no.\nAssessment: Lumbar radiculopathy (L4–5 HNP) — “left” sciatica?"
+    )
+    reading = read(text)
+    assert reading.evidence
+    assert offsets_exact(text, reading)
+    radiculopathy = next(e for e in reading.evidence if e.value == "radiculopathy")
+    assert text.index("radiculopathy") == radiculopathy.start
+
+
+def test_inline_numbered_items_and_right_greater_than_left(read: Read) -> None:
+    record = read("A/P: 1) Sciatica, R > L 2) DJD L-spine 3) neck pain").record()
+    first, second = record["problems"]
+    assert first == {
+        "region": ["lumbar"],
+        "nerve": "sciatica",
+        "condition": "spondylosis",
+        "side": "bilateral",
+    }
+    assert second == {"region": ["cervical"]}
+
+
+def test_ls_is_lumbosacral_and_a_negative_x_ray_is_no_fracture(read: Read) -> None:
+    reading = read("Impression: LS strain w/o radiculopathy. No fx on XR.")
+    assert reading.record() == {
+        "trauma": "yes",
+        "injury": "strain",
+        "region": ["lumbosacral"],
+        "nerve": "none",
+    }
+    assert ("fracture", "fx", "negated") in aside(reading, "injury")
+
+
+def test_a_reading_is_json(read: Read) -> None:
+    import json
+
+    reading = read("HPI: Denies trauma.\nAssessment: 1. Cervicalgia. 2. Lumbar radiculopathy.")
+    again = json.loads(json.dumps(reading.as_dict()))
+    assert again["record"]["problems"][1]["nerve"] == "radiculopathy"
+    assert {"problem", "id", "value", "quote", "start", "end", "section"} == set(
+        again["evidence"][0]
+    )
+
+
+def test_two_fractures_in_a_note_without_headings_are_two_problems(read: Read) -> None:
+    record = read("Fell down the stairs. T11 and L2 compression fractures.").record()
+    assert [p["vertebra"] for p in record["problems"]] == ["T11", "L2"]
