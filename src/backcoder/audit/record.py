@@ -36,12 +36,13 @@ def _read_note(text: str) -> Record:
     documents several)."""
     try:
         from backcoder.notes import read_note  # type: ignore[import-not-found,unused-ignore]
+
+        reading = read_note(text)
     except ImportError:
         raise BackcoderError(
-            "this installation cannot read clinical notes: the note reader is not part of it "
-            f"({NOTES_EXTRA} where it is available); give the claim's answers instead"
+            "this installation cannot read clinical notes: the note reader or a part it needs "
+            f"is missing ({NOTES_EXTRA}); give the claim's answers instead"
         ) from None
-    reading = read_note(text)
     shared: Mapping[str, Any] = reading.shared
     problems = [dict(problem) for problem in reading.problems]
     if len(problems) <= 1:
