@@ -72,11 +72,19 @@ class BatchCounts:
     errors: int = 0
 
 
+ENCOUNTER_CACHE_SIZE = 1024
+"""Visits (by their problems' paths) whose JSON is kept: a few MB."""
+
+
 class BoundedCache(dict[Any, Any]):
     """A dict that forgets its oldest entry when full (insertion order)."""
 
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        super().__init__()
+        self.size = size
+
     def remember(self, key: Any, value: Any) -> Any:
-        if len(self) >= CACHE_SIZE:
+        if len(self) >= self.size:
             del self[next(iter(self))]
         self[key] = value
         return value
@@ -91,7 +99,7 @@ class BatchCoder:
         self._answers = BoundedCache()  # (question, raw value) -> validated answer
         self._decisions = Decisions()  # raw answers of a path's questions -> that path
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
-        self._encounters = BoundedCache()  # the paths of a record's problems -> JSON
+        self._encounters = BoundedCache(ENCOUNTER_CACHE_SIZE)  # problems' paths -> JSON
         self._fragments = BoundedCache()  # a code line or reason -> its JSON
         self.counts = BatchCounts()
 
@@ -117,8 +125,8 @@ class BatchCoder:
                 prefix = b'{"line": %d, "_id": "%s"' % (number, ident)
                 return prefix + known[0], known[1]
         line, ok, body = self._parse_line(number, raw)
-        if split is not None and body is not None:
-            self._lines.remember(split[1], (body, ok))
+        if split is not None and body is not None and b'"problems"' not in split[1]:
+            self._lines.remember(split[1], (body, ok))  # a visit's is large: its parts are kept
         return line, ok
 
     def _parse_line(self, number: int, raw: bytes) -> tuple[bytes, bool, bytes | None]:
@@ -147,7 +155,9 @@ class BatchCoder:
             key = tuple((name, _hashable(value)) for name, value in items)
         known = self._records.get(key)
         if known is None:
-            known = self._records.remember(key, self._code(dict(items)))
+            known = self._code(dict(items))
+            if not any(name == PROBLEMS for name, _ in items):  # a visit's is large
+                self._records.remember(key, known)
         return known
 
     def _code(self, answers: dict[str, Any]) -> tuple[bytes, bool]:
@@ -298,16 +308,27 @@ def _split_id(raw: bytes) -> tuple[bytes, bytes] | None:
 class _Path:
     """A path's result and the JSON fragments every line that walks it reuses."""
 
-    __slots__ = ("result", "number", "core", "body", "asked", "answers", "_tagged")
+    __slots__ = ("result", "number", "core", "asked", "_body", "_tagged")
 
     def __init__(self, result: ProblemResult, number: int) -> None:
         self.result = result
         self.number = number
         self.core = ", " + _to_json(result_json(result, unused=False))[1:-1]
-        self.body = _to_json(problem_json(result, unused=False))[:-1]
         self.asked = frozenset(step.question for step in result.path)
-        self.answers = {key: answer.as_json() for key, answer in result.answers.items()}
+        self._body: str | None = None
         self._tagged: dict[int, tuple[str, str, str, str]] = {}
+
+    @property
+    def body(self) -> str:
+        """The path as one problem of a visit, without `unused` and the closing brace
+        (built when a visit first needs it: one-problem records never do)."""
+        if self._body is None:
+            self._body = _to_json(problem_json(self.result, unused=False))[:-1]
+        return self._body
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return {key: answer.as_json() for key, answer in self.result.answers.items()}
 
     def tagged(self, number: int) -> tuple[str, str, str, str]:
         """Its path, queries, checklist and hints as JSON items naming problem `number`."""
