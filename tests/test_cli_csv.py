@@ -33,11 +33,17 @@ def test_csv_in_csv_out_in_order_with_errors_as_rows(cli: Any, tmp_path: Path) -
     rows = rows_of(result.stdout)
     assert list(rows[0]) == ["line", "_id", "codes", "error"]
     assert [row["_id"] for row in rows] == ["r1", "r2", "r3", "r4"]
-    assert [row["line"] for row in rows] == ["2", "3", "4", "5"]  # the header is row 1
+    assert [row["line"] for row in rows] == ["2", "3", "4", "5"]  # the header is line 1
     assert rows[0]["codes"] == "M54.2,M54.59"
     assert rows[1]["codes"] == "M54.6"
     assert rows[2]["codes"] == "" and "'maybe' is not a choice for trauma" in rows[2]["error"]
     assert rows[3]["codes"] == "M54.50" and rows[3]["error"] == ""
+
+
+def test_line_is_where_a_row_begins(cli: Any) -> None:
+    text = '_id,trauma,region\nr1,no,"lumbar,\ncervical"\nr2,no,thoracic\n'
+    rows = rows_of(cli("batch", "-", "--format", "csv", input=text).stdout)
+    assert [(row["_id"], row["line"]) for row in rows] == [("r1", "2"), ("r2", "4")]
 
 
 def test_csv_in_json_lines_out_by_format(cli: Any) -> None:

@@ -15,7 +15,7 @@ import pytest
 from backcoder.cli.env import Environment
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["code", "batch", "questions", "explain", "compare", "template"]
+COMMANDS = ["code", "batch", "audit", "questions", "explain", "compare", "template"]
 
 
 def backcoder(*args: str, columns: str | None = None, **env: str) -> subprocess.CompletedProcess:

@@ -32,6 +32,7 @@ EXAMPLES = {
     "code": "backcoder code --no-input --json -a trauma=no -a attribution=none "
     "-a nerve=none -a region=lumbar -a lumbar_cause=other -a pain_course=acute",
     "batch": "backcoder batch records.jsonl -o results.jsonl  (or records.csv -o results.csv)",
+    "audit": "backcoder audit claims.jsonl --summary summary.json",
     "questions": "backcoder questions --json",
     "explain": "backcoder explain m5450",
     "compare": "backcoder compare M54.9 M54.6 M54.50",
@@ -59,10 +60,11 @@ def _main(
     """Choose the right ICD-10-CM code for back pain, with the reason and source for each code."""
 
 
-from backcoder.cli import batch, code, codes, questions, rules  # noqa: E402  (commands register)
+from backcoder.cli import audit, batch, code, codes, questions, rules  # noqa: E402  (commands register)
 
 app.command("code", epilog=_example("code"))(code.code)
 app.command("batch", epilog=_example("batch"))(batch.batch)
+app.command("audit", epilog=_example("audit"))(audit.audit)
 app.command("questions", epilog=_example("questions"))(questions.questions)
 app.command("explain", epilog=_example("explain"))(codes.explain)
 app.command("compare", epilog=_example("compare"))(codes.compare)

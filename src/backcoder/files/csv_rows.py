@@ -44,7 +44,8 @@ class CsvBatch:
     header: list[str] = field(default_factory=list)
 
     def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
-        """One output line per record row, in order (and the header row, for CSV)."""
+        """One output line per record row, in order (and the header row, for CSV); `line`
+        is the line of the file where the row begins (the header is line 1)."""
         rows = csv.reader(_text_lines(lines))
         try:
             first = next(rows, None)
@@ -54,7 +55,11 @@ class CsvBatch:
             carried = [(i, name) for i, name in enumerate(self.header) if name.startswith("_")]
             if self.csv_out:
                 yield _csv_line([LINE, *(name for _, name in carried), CODES, ERROR])
-            for number, row in enumerate(rows, start=2):
+            while True:
+                number = rows.line_num + 1  # the line where the row begins
+                row = next(rows, None)
+                if row is None:
+                    break
                 kept = {name: row[i] if i < len(row) else "" for i, name in carried}
                 result, ok = self._code_row(number, row, kept)
                 self.counts.lines += 1
