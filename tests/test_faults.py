@@ -186,7 +186,7 @@ def test_a_deep_line_is_an_error_line_and_the_batch_goes_on(tmp_path: Path) -> N
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run("batch", str(source))
-    one_clean_line(result, 1, "1 of 102 lines had errors")
+    one_clean_line(result, 1, "1 of 102 lines had an error")
     out = whole_lines(result.stdout.encode())
     assert [r["line"] for r in out] == list(range(1, 103))
     assert "nested more than 64 levels" in out[1]["error"] and "codes" in out[-1]
@@ -542,7 +542,7 @@ def test_the_walker_in_a_bare_environment(bare_environment: dict[str, Any]) -> N
     child.expect(r"\(region\)")
     child.expect(r"> ")
     child.sendline("lumbar")
-    if child.expect([r"\(y / N; b back\) ", "M54.59"]) == 0:  # another problem? no
+    if child.expect([r"\(y / N; < back\) ", "M54.59"]) == 0:  # another problem? no
         child.sendline("")
         child.expect("M54.59")
     child.expect(pexpect.EOF)
