@@ -63,9 +63,15 @@ class Coder:
         flagged = dict(parse_assignment(flag) for flag in flags)
         return layers.with_layer(Source.flag, self.parse(flagged, Source.flag))
 
-    def gather(self, flags: Iterable[str], file_answers: Mapping[str, Any] | None) -> Record:
+    def gather(
+        self,
+        flags: Iterable[str],
+        file_answers: Mapping[str, Any] | None,
+        note: Record | None = None,
+    ) -> Record:
         """The record a command codes: an answers file's (a flat record or one with
-        `problems`) under the `-a` flags, shared (`ID=VALUE`) and per problem (`N.ID=VALUE`)."""
+        `problems`) under the `-a` flags, shared (`ID=VALUE`) and per problem (`N.ID=VALUE`);
+        a clinical note's record, when given, under both."""
         from backcoder.coding.records import merge_records, parse_record, split_flags
 
         shared, per_problem = split_flags(parse_assignment(flag) for flag in flags)
@@ -76,7 +82,8 @@ class Coder:
                 flagged[number] = self.parse(raw, Source.flag)
             except BackcoderError as exc:
                 raise type(exc)(f"problem {number}: {exc}") from None
-        return merge_records(file, Record(self.parse(shared, Source.flag), None), flagged)
+        flagged_shared = Record(self.parse(shared, Source.flag), None)
+        return merge_records(file, flagged_shared, flagged, note, self.rules.visit)
 
     def code_record(
         self, record: Record, *, missing_hint: str = "pass -a {question}=VALUE"
