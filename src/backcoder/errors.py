@@ -16,6 +16,7 @@ class ExitStatus(IntEnum):
     RECORD_ERRORS = 1  # batch: some lines carried an error; or the walker ran out of input
     BAD_INPUT = 2
     INTERRUPTED = 130
+    TERMINATED = 143  # 128 + SIGTERM, as the shell reports a process ended by it
 
 
 class BackcoderError(Exception):
@@ -48,3 +49,18 @@ class EndOfInput(BackcoderError):
     """Standard input closed while the walker was waiting for an answer."""
 
     exit_status = ExitStatus.RECORD_ERRORS
+
+
+class SameFileError(BackcoderError):
+    """An output is the very file an input is read from: writing would destroy the input."""
+
+
+class OutputError(BackcoderError):
+    """An output cannot be written (a full disk, a closed pipe, a target that refuses).
+
+    Exit 1 when the output is standard output or a file backcoder chose; 2 when the user
+    named the file (`-o`, `--save`), since then the fix is in the command line."""
+
+    def __init__(self, message: str, *, named: bool = False) -> None:
+        super().__init__(message)
+        self.exit_status = ExitStatus.BAD_INPUT if named else ExitStatus.RECORD_ERRORS

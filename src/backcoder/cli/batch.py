@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from backcoder.cli.common import RulesOption, environment, exits_cleanly
+from backcoder.cli.common import (
+    RulesOption,
+    environment,
+    exits_cleanly,
+    guard_outputs,
+    internal_error,
+    rules_inputs,
+)
 from backcoder.cli.env import Environment
-from backcoder.errors import BackcoderError, ExitStatus
-from backcoder.files.reading import open_binary
+from backcoder.errors import BackcoderError, ExitStatus, OutputError
+from backcoder.files.reading import bounded_lines, open_binary
+from backcoder.files.writing import (
+    STDOUT_NAME,
+    LineSink,
+    PartialFile,
+    Target,
+    output_error,
+    stream_fd,
+)
 
 if TYPE_CHECKING:
     from backcoder.fhir.batch import FhirBatch
@@ -58,8 +75,11 @@ def batch(
     from backcoder.files.bundle import load_bundle
 
     env = environment()
-    if output is not None and file != STDIN and output.resolve() == Path(file).resolve():
-        raise BackcoderError(f"{output}: is the input too; write the results to another file")
+    source_name = "standard input" if file == STDIN else file
+    reading: Target | None = stream_fd(env.stdin) if file == STDIN else Path(file)
+    inputs = [(source_name, reading)] if reading is not None else []
+    writing: list[tuple[str, Target]] = [(str(output), output)] if output is not None else []
+    guard_outputs([*inputs, *rules_inputs(rules)], writing, stdout=output is None)
     coder: BatchCoder | FhirBatch
     if form is BatchFormat.fhir:
         from backcoder.fhir.batch import FhirBatch
@@ -68,25 +88,25 @@ def batch(
     else:
         coder = BatchCoder(Coder(load_bundle(rules)))
     source = _open_input(file, env.stdin)
-    sink = _open_output(output, env.stdout)
+    partial = PartialFile(output) if output is not None and PartialFile.suits(output) else None
+    sink = _open_output(output, partial, env.stdout)
+    every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
     try:
-        lines = _with_progress(source, file, env) if file != STDIN and env.stderr_isatty else source
-        every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
-        chunk: list[bytes] = []
-        for line in coder.run(lines):
-            chunk.append(line)
-            if len(chunk) == every:
-                sink.write(b"\n".join(chunk) + b"\n")
-                chunk.clear()
-        if chunk:
-            sink.write(b"\n".join(chunk) + b"\n")
+        try:
+            with _Signals() as signals:
+                lines = _lines(source, file, env)
+                _stream(coder, lines, sink, signals, every, source_name)
+        except (_Stop, KeyboardInterrupt, Exception) as stop:
+            _stopped(stop, sink, partial, env)
+        if partial is not None:
+            partial.commit()
     finally:
         if source is not getattr(env.stdin, "buffer", env.stdin):
             source.close()
-        if output is not None:
-            sink.close()
-        else:
-            sink.flush()
+        if output is not None and partial is None:
+            sink.stream.close()
+        if partial is not None:
+            partial.discard()  # whatever else ended the run: no stray temporary file
     counts = coder.counts
     if counts.errors:
         where = "OperationOutcome" if form is BatchFormat.fhir else "`error`"
@@ -95,24 +115,133 @@ def batch(
     print(f"backcoder: batch: {counts.lines} lines coded", file=env.stderr)
 
 
+class _Stop(BaseException):
+    """SIGINT or SIGTERM, raised between lines (never inside a write)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Signals:
+    """SIGINT and SIGTERM stop the batch: at once while it reads or codes (the line in hand
+    is dropped, the finished ones kept), or right after a write that is under way."""
+
+    def __init__(self) -> None:
+        self.writing = False
+        self.pending: int | None = None
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._saved[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.writing:
+            self.pending = signum
+        else:
+            raise _Stop(signum)
+
+    def write(self, sink: LineSink, chunk: list[bytes]) -> None:
+        self.writing = True
+        try:
+            sink.write_lines(chunk)
+            chunk.clear()
+        finally:
+            self.writing = False
+        if self.pending is not None:
+            raise _Stop(self.pending)
+
+
+def _stream(
+    coder: Any, lines: Iterator[bytes], sink: LineSink, signals: _Signals, every: int, name: str
+) -> None:
+    chunk: list[bytes] = []
+    try:
+        for line in coder.run(lines):
+            chunk.append(line)
+            if len(chunk) == every:
+                signals.write(sink, chunk)
+        if chunk:
+            signals.write(sink, chunk)
+    except OutputError:
+        raise  # the sink failed: what reached it is counted
+    except BaseException as exc:
+        signals.writing = True  # a second signal now waits: the finished lines go out first
+        if chunk:
+            sink.write_lines(chunk)
+        if isinstance(exc, OSError):  # only reading raises it here
+            raise _InputFault(f"{name}: cannot be read ({exc.strerror})") from None
+        raise
+    finally:
+        close = getattr(lines, "close", None)
+        if close is not None:
+            close()  # ends the progress bar before any message
+
+
+class _InputFault(BackcoderError):
+    """The input could not be read on (an I/O error, a device gone)."""
+
+
+def _lines(source: IO[bytes], file: str, env: Environment) -> Iterator[bytes]:
+    """The input's lines, bounded in length, with a progress bar on a terminal."""
+    lines = bounded_lines(source)
+    return _with_progress(lines, file, env) if file != STDIN and env.stderr_isatty else lines
+
+
+def _stopped(
+    stop: BaseException, sink: LineSink, partial: PartialFile | None, env: Environment
+) -> NoReturn:
+    """What was finished stays, and the user learns how much and where to resume."""
+    written = sink.lines
+    if partial is not None:
+        where = f"{partial.keep_partial()}" if written else None
+        if where is None:
+            partial.discard()
+    else:
+        where = sink.name
+    kept = f"{written} lines written to {where}" if where else "no line written"
+    resume = f"resume at input line {written + 1}"
+    if isinstance(stop, _Stop | KeyboardInterrupt):
+        signum = stop.signum if isinstance(stop, _Stop) else signal.SIGINT
+        env.error(f"batch: interrupted; {kept}; {resume}", newline_first=env.stderr_isatty)
+        status = ExitStatus.TERMINATED if signum == signal.SIGTERM else ExitStatus.INTERRUPTED
+        raise typer.Exit(int(status))
+    if isinstance(stop, BackcoderError):
+        env.error(f"{stop}; {kept}; {resume}")
+        raise typer.Exit(int(stop.exit_status))
+    env.error(f"{internal_error(stop)}; {kept}; {resume}")
+    raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
+
+
 def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
     if file == STDIN:
         return getattr(stdin, "buffer", stdin)  # type: ignore[return-value]
     return open_binary(Path(file), BackcoderError)
 
 
-def _open_output(output: Path | None, stdout: IO[str]) -> IO[bytes]:
-    """A binary sink: results are kept as UTF-8 bytes and written as they are."""
+def _open_output(output: Path | None, partial: PartialFile | None, stdout: IO[str]) -> LineSink:
+    """A sink of whole lines: results are kept as UTF-8 bytes and written as they are."""
+    if partial is not None:
+        return LineSink(partial.stream, str(output), named=True)
     if output is None:
         stdout.flush()
-        return stdout.buffer  # type: ignore[attr-defined,no-any-return]
+        stream = getattr(stdout, "buffer", stdout)
+        return LineSink(stream, STDOUT_NAME, named=False)
     try:
-        return open(output, "wb")  # noqa: SIM115  (closed by the caller)
+        stream = open(output, "wb")  # noqa: SIM115  (closed by the caller)
     except OSError as exc:
-        raise BackcoderError(f"{output}: cannot be written ({exc.strerror})") from None
+        raise output_error(str(output), exc, named=True) from None
+    return LineSink(stream, str(output), named=True)
 
 
-def _with_progress(source: IO[bytes], file: str, env: Environment) -> Iterator[bytes]:
+def _with_progress(source: Iterable[bytes], file: str, env: Environment) -> Iterator[bytes]:
     """Lines of `source`, with a progress bar by bytes on standard error."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 

@@ -15,15 +15,17 @@ from backcoder.cli.common import (
     RulesOption,
     environment,
     exits_cleanly,
+    guard_outputs,
     output_format,
+    rules_inputs,
 )
 from backcoder.coding.coder import Coder
 from backcoder.coding.records import Record
 from backcoder.coding.result import Result, problems_of
-from backcoder.errors import AnswersFileError
 from backcoder.files.bundle import load_bundle
 from backcoder.files.json_writer import replay_answers, result_text
 from backcoder.files.reading import load_answers_file
+from backcoder.files.writing import write_whole
 
 if TYPE_CHECKING:
     from backcoder.cli.notes import NoteInput
@@ -85,6 +87,7 @@ def code(
 ) -> None:
     """Code one record: answers from flags or a file, the rest asked at the prompt."""
     env = environment()
+    guard_outputs(_inputs(rules, answers_file, note), [(str(save), save)] if save else [])
     chosen = output_format(form, json_output)
     if chosen is Format.fhir:
         from backcoder.fhir import require_fhir
@@ -145,6 +148,16 @@ def _coded(coder: Coder, record: Record, noted: NoteInput | None, prompting: boo
     return with_findings(result, noted.reading)
 
 
+def _inputs(rules: Path | None, answers_file: Path | None, note: str | None) -> list[Any]:
+    """The files `code` reads, which no output may overwrite."""
+    inputs: list[Any] = [*rules_inputs(rules)]
+    if answers_file is not None:
+        inputs.append((str(answers_file), answers_file))
+    if note is not None and note != "-":
+        inputs.append((note, Path(note)))
+    return inputs
+
+
 def _read_note(source: str, coder: Coder) -> NoteInput:
     """The note read (medspaCy is imported here, and only here, for `code`)."""
     from backcoder.cli.notes import read_note
@@ -171,7 +184,4 @@ def write_answers(path: Path, answers: dict[str, Any]) -> None:
         import yaml
 
         text = yaml.safe_dump(answers, sort_keys=False)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise AnswersFileError(f"{path}: cannot be written ({exc.strerror})") from None
+    write_whole(path, text, named=True)

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from backcoder.cli.common import JsonOption, RulesOption, environment, exits_cleanly
+from backcoder.cli.common import (
+    JsonOption,
+    RulesOption,
+    environment,
+    exits_cleanly,
+    guard_outputs,
+    rules_inputs,
+)
 
 CodeArgument = Annotated[
     str, typer.Argument(metavar="CODE", help="An ICD-10-CM code: M54.50, m5450, S39.012A.")
@@ -18,6 +25,7 @@ def _codebook(rules: Any) -> Any:
     from backcoder.coding.codebook import CodeBook
     from backcoder.files.bundle import load_bundle
 
+    guard_outputs(rules_inputs(rules))
     return CodeBook(load_bundle(rules))
 
 

@@ -4,16 +4,17 @@ where errors become exit statuses."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
-from backcoder.cli._click import get_current_context
+from backcoder.cli._click import ClickException, get_current_context
 from backcoder.cli.env import Environment
 from backcoder.errors import BackcoderError, ExitStatus
+from backcoder.files.writing import STDOUT_NAME, Target, refuse_same_file, stream_fd
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -63,6 +64,32 @@ def environment() -> Environment:
     return Environment.from_process()
 
 
+def rules_inputs(rules: Path | None) -> list[tuple[str, Target]]:
+    """The files a command reads when it loads these rules: the rule file, its knowledge
+    file and its built form."""
+    from backcoder.files.bundle import source_files
+
+    try:
+        return [(str(path), path) for path in source_files(rules)]
+    except BackcoderError:
+        return []  # the loader says what is wrong, in its own words
+
+
+def guard_outputs(
+    inputs: Iterable[tuple[str, Target]],
+    outputs: Iterable[tuple[str, Target]] = (),
+    *,
+    stdout: bool = True,
+) -> None:
+    """Refuse, before writing anything, an output that is the same file as an input;
+    standard output counts as an output (`>> input` is caught too)."""
+    written = list(outputs)
+    descriptor = stream_fd(environment().stdout) if stdout else None
+    if descriptor is not None:
+        written.append((STDOUT_NAME, descriptor))
+    refuse_same_file(inputs, written)
+
+
 def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     """Maps errors to exit statuses: one line on stderr, never a traceback."""
 
@@ -75,10 +102,31 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
             env.error(str(exc))
             raise typer.Exit(int(exc.exit_status)) from None
         except KeyboardInterrupt:
-            env.stderr.write("\n")
-            env.error("interrupted")
+            env.error("interrupted", newline_first=env.stderr_isatty)
             raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
         except BrokenPipeError:
             raise typer.Exit(int(ExitStatus.OK)) from None
+        except OSError as exc:  # every file is read and written through mapped errors:
+            env.error(output_failure(exc))  # what is left is standard output failing
+            raise typer.Exit(int(ExitStatus.RECORD_ERRORS)) from None
+        except (typer.Exit, typer.Abort, ClickException):
+            raise
+        except Exception as exc:  # a fault of backcoder's own: still one line, not a trace
+            env.error(internal_error(exc))
+            raise typer.Exit(int(ExitStatus.RECORD_ERRORS)) from None
 
     return run
+
+
+def output_failure(exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename:
+        return f"{exc.filename}: {reason}"
+    return f"{STDOUT_NAME}: cannot be written ({reason})"
+
+
+def internal_error(exc: BaseException) -> str:
+    return (
+        f"internal error: {type(exc).__name__}: {exc}; please report it with the command "
+        "that caused it"
+    )

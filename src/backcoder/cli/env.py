@@ -61,9 +61,15 @@ class Environment:
             width=None if is_terminal else 100,
         )
 
-    def error(self, message: str) -> None:
-        """One plain line on stderr: what was wrong and what would be right."""
-        print(f"backcoder: {message}", file=self.stderr, flush=True)
+    def error(self, message: str, *, newline_first: bool = False) -> None:
+        """One plain line on stderr: what was wrong and what would be right. When standard
+        error itself cannot be written, the exit status is all that is left to say it."""
+        line = " ".join(message.split("\n"))  # one line, whatever a library's message held
+        try:
+            print(("\n" if newline_first else "") + f"backcoder: {line}", file=self.stderr)
+            self.stderr.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 @cache

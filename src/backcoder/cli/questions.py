@@ -12,7 +12,9 @@ from backcoder.cli.common import (
     RulesOption,
     environment,
     exits_cleanly,
+    guard_outputs,
     output_format,
+    rules_inputs,
 )
 from backcoder.files.bundle import load_bundle
 from backcoder.language.model import RuleSet
@@ -25,6 +27,7 @@ def questions(
     """List every question id, its choices and when the tree asks it; --format fhir writes
     them as an HL7 FHIR R4 Questionnaire."""
     env = environment()
+    guard_outputs(rules_inputs(rules))
     chosen = output_format(form, json_output)
     bundle = load_bundle(rules)
     if chosen is Format.fhir:

@@ -121,6 +121,8 @@ def _path(
         answer = step.answer
         over = answer.overrides
         instead = f", over {_text(over.values)} ({over.source.value})" if over else ""
+        if answer.merged:
+            instead += ", merged from " + " + ".join(_text(values) for values in answer.merged)
         console.print(
             f"  {step.question} = {_text(answer.values)}  [dim]({answer.source.value}{instead})[/]"
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backcoder.cli.common import environment, exits_cleanly
+from backcoder.cli.common import environment, exits_cleanly, guard_outputs, rules_inputs
 from backcoder.errors import BackcoderError
 from backcoder.language.model import RuleSet, rules_json_schema
 
@@ -45,6 +45,7 @@ def check(path: PathArgument = None) -> None:
 
     env = environment()
     path = path or shipped_rules_path()
+    guard_outputs(rules_inputs(path))
     rules = parse_rules(path)
     problems = check_rules(rules, OfficialTabular(), parse_knowledge(path))
     for problem in problems:
@@ -86,20 +87,20 @@ def _notes_beside(path: Path) -> Path:
 @exits_cleanly
 def build(path: PathArgument = None) -> None:
     """Check the rule file, then write NAME.built.json beside it for fast start-up."""
-    from backcoder.files.bundle import built_path, shipped_rules_path
+    from backcoder.files.bundle import built_path, knowledge_path, shipped_rules_path
+    from backcoder.files.writing import write_whole
 
     env = environment()
     path = path or shipped_rules_path()
+    target = built_path(path)
+    sources = [(str(source), source) for source in (path, knowledge_path(path))]
+    guard_outputs(sources, [(str(target), target)])
     document, problems = built_form(path)
     for problem in problems:
         print(problem.line(str(path)), file=env.stderr)
     if document is None:
         raise RulesNotSound(f"{path}: not built: {len(problems)} problem(s) found")
-    target = built_path(path)
-    try:
-        target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise BackcoderError(f"{target}: cannot be written ({exc.strerror})") from None
+    write_whole(target, json.dumps(document, indent=1) + "\n", named=False)
     count = len(document["derived"]["codes"])
     print(f"{target}: {count} codes, {len(document['codes'])} tabular entries", file=env.stdout)
 
@@ -139,6 +140,7 @@ def graph(
     """
     from backcoder.files.tree_graph import dot, mermaid
 
+    guard_outputs(rules_inputs(path))
     rules = _rules_only(path)
     environment().stdout.write(mermaid(rules) if form is GraphFormat.mermaid else dot(rules))
 

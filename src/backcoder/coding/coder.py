@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from backcoder import __version__
 from backcoder.coding import advice
 from backcoder.coding.bundle import RuleBundle
-from backcoder.coding.records import Record
+from backcoder.coding.records import Record, split_flags
 from backcoder.coding.result import (
     CodeLine,
     PathEntry,
@@ -30,6 +30,7 @@ from backcoder.engine.answers import (
     choices_text,
     parse_answers,
     parse_assignment,
+    parse_repeatable,
 )
 from backcoder.engine.walk import Engine, Finished, Pending, ReportedCode
 from backcoder.errors import BackcoderError, MissingAnswer
@@ -60,8 +61,8 @@ class Coder:
         layers = AnswerLayers()
         if file_answers is not None:
             layers = layers.with_layer(Source.file, self.parse(file_answers, Source.file))
-        flagged = dict(parse_assignment(flag) for flag in flags)
-        return layers.with_layer(Source.flag, self.parse(flagged, Source.flag))
+        shared, _ = split_flags(parse_assignment(flag) for flag in flags)
+        return layers.with_layer(Source.flag, self.parse_flags(shared))
 
     def gather(
         self,
@@ -72,17 +73,17 @@ class Coder:
         """The record a command codes: an answers file's (a flat record or one with
         `problems`) under the `-a` flags, shared (`ID=VALUE`) and per problem (`N.ID=VALUE`);
         a clinical note's record, when given, under both."""
-        from backcoder.coding.records import merge_records, parse_record, split_flags
+        from backcoder.coding.records import merge_records, parse_record
 
         shared, per_problem = split_flags(parse_assignment(flag) for flag in flags)
         file = parse_record(self.rules, file_answers, Source.file) if file_answers else None
         flagged = {}
         for number, raw in per_problem.items():
             try:
-                flagged[number] = self.parse(raw, Source.flag)
+                flagged[number] = self.parse_flags(raw, f"-a {number}.")
             except BackcoderError as exc:
                 raise type(exc)(f"problem {number}: {exc}") from None
-        flagged_shared = Record(self.parse(shared, Source.flag), None)
+        flagged_shared = Record(self.parse_flags(shared), None)
         return merge_records(file, flagged_shared, flagged, note, self.rules.visit)
 
     def code_record(
@@ -96,6 +97,10 @@ class Coder:
 
         hint = missing_hint.replace("-a {question}", "-a {number}.{question}")
         return code_encounter(self, record.shared, record.problems, hint)
+
+    def parse_flags(self, raw: Mapping[str, list[str]], given_as: str = "-a ") -> dict[str, Answer]:
+        """`-a` answers, each id possibly given more than once (see `parse_repeatable`)."""
+        return parse_repeatable(self.rules, raw, Source.flag, given_as)
 
     def parse(self, raw: Mapping[str, Any], source: Source) -> dict[str, Answer]:
         return parse_answers(self.rules, raw, source)

@@ -68,21 +68,22 @@ def parse_record(rules: RuleSet, raw: Mapping[str, Any], source: Source) -> Reco
 
 def split_flags(
     assignments: Iterable[tuple[str, str]],
-) -> tuple[dict[str, str], dict[int, dict[str, str]]]:
-    """`-a ID=VALUE` pairs into the shared ones and those of problem N (`-a N.ID=VALUE`)."""
-    shared: dict[str, str] = {}
-    problems: dict[int, dict[str, str]] = {}
+) -> tuple[dict[str, list[str]], dict[int, dict[str, list[str]]]]:
+    """`-a ID=VALUE` pairs into the shared ones and those of problem N (`-a N.ID=VALUE`);
+    an id given more than once keeps every value given, for `parse_repeatable` to judge."""
+    shared: dict[str, list[str]] = {}
+    problems: dict[int, dict[str, list[str]]] = {}
     for key, value in assignments:
         found = _PROBLEM_KEY.match(key)
         if found is None:
-            shared[key] = value
+            shared.setdefault(key, []).append(value)
             continue
         number = int(found.group(1))
         if number < 1:
             raise AnswerError(
                 f"-a {key}=...: problems are numbered from 1 (-a 1.{found.group(2)}=...)"
             )
-        problems.setdefault(number, {})[found.group(2)] = value
+        problems.setdefault(number, {}).setdefault(found.group(2), []).append(value)
     return shared, problems
 
 

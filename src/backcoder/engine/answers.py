@@ -45,6 +45,8 @@ class Answer:
     source: Source
     overrides: Answer | None = None
     """The different answer of a lower layer that this one set aside (a flag over a note)."""
+    merged: tuple[tuple[str, ...], ...] | None = None
+    """The answers this one joins, as each was given (`-a region=cervical -a region=lumbar`)."""
 
     @property
     def value(self) -> str:
@@ -171,6 +173,31 @@ def question_for(rules: RuleSet, question_id: str) -> Question:
 
 def parse_answers(rules: RuleSet, raw: Mapping[str, object], source: Source) -> dict[str, Answer]:
     return {key: parse_answer(rules, key, value, source) for key, value in raw.items()}
+
+
+def parse_repeatable(
+    rules: RuleSet, raw: Mapping[str, list[str]], source: Source, given_as: str = "-a "
+) -> dict[str, Answer]:
+    """Answers that may each be given more than once (`-a` flags): a question that takes
+    several values joins them, and the answer says so (`merged`); a question that takes one
+    value refuses two different ones instead of keeping either silently."""
+    parsed: dict[str, Answer] = {}
+    for key, given in raw.items():
+        answers = [parse_answer(rules, key, value, source) for value in given]
+        distinct = list(dict.fromkeys(answer.values for answer in answers))
+        if len(distinct) == 1:
+            parsed[key] = answers[0]
+            continue
+        question = question_for(rules, key)
+        if not question.multiple:
+            shown = ", ".join(f"{given_as}{key}={value}" for value in given)
+            raise AnswerError(
+                f"{key} is given {len(given)} times ({shown}) and takes one value: keep one"
+            )
+        values = tuple(dict.fromkeys(value for answer in answers for value in answer.values))
+        check_combination(key, question, values)
+        parsed[key] = Answer(values, source, merged=tuple(distinct))
+    return parsed
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

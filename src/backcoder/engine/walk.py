@@ -225,8 +225,11 @@ class Engine:
             if all(reported.code != code for reported in walk.codes):
                 scope = tuple((loop.question, loop.values[loop.index]) for loop in walk.loops)
                 walk.codes.append(ReportedCode(code, spec, walk.node, scope))
-        noted = any(name == walk.node for name, _ in walk.notes)  # once, however many regions
-        if node.note is not None and not noted:
+        # once, however many regions; outside an `each` loop no node is visited twice (the
+        # tree has no cycles), so only a loop needs the search
+        if node.note is not None and not (
+            walk.loops and any(name == walk.node for name, _ in walk.notes)
+        ):
             walk.notes.append((walk.node, node.note))
         if node.query is not None and node.query not in walk.queried:
             walk.queried.append(node.query)
@@ -263,27 +266,40 @@ class Engine:
 
     @cached_property
     def questions_ahead(self) -> dict[str, int]:
-        """For each node, the most questions any path from it can still ask (an upper bound)."""
+        """For each node, the most questions any path from it can still ask (an upper bound).
+
+        A depth-first pass with its own stack, not recursion: a rule file of any depth the
+        schema accepts is planned without overflowing Python's stack."""
         memo: dict[str, int] = {}
-
-        def longest(name: str, looped: frozenset[str]) -> int:
-            if name in memo:
-                return memo[name]
-            node = self.rules.nodes[name]
-            if isinstance(node, EachNode):
-                inner = looped | {node.each}
-                after = longest(node.next, looped) if node.next else 0
-                best = 1 + longest(node.do, inner) + after
-            else:
-                asks = isinstance(node, AskNode) and node.ask not in looped
-                targets = node.targets()
-                best = int(asks) + max((longest(t, looped) for t in targets), default=0)
-            memo[name] = best
-            return best
-
-        for name in self.rules.nodes:
-            longest(name, frozenset())
+        nodes = self.rules.nodes
+        for root in nodes:
+            stack: list[tuple[str, frozenset[str], bool]] = [(root, frozenset(), False)]
+            while stack:
+                name, looped, children_done = stack.pop()
+                if name in memo or name not in nodes:
+                    continue
+                if children_done:
+                    memo[name] = self._longest(name, looped, memo)
+                    continue
+                stack.append((name, looped, True))
+                stack.extend(reversed(_children(nodes[name], looped)))
         return memo
+
+    def _longest(self, name: str, looped: frozenset[str], memo: dict[str, int]) -> int:
+        node = self.rules.nodes[name]
+        if isinstance(node, EachNode):
+            after = memo.get(node.next, 0) if node.next else 0
+            return 1 + memo.get(node.do, 0) + after
+        asks = isinstance(node, AskNode) and node.ask not in looped
+        return int(asks) + max((memo.get(t, 0) for t in node.targets()), default=0)
+
+
+def _children(node: object, looped: frozenset[str]) -> list[tuple[str, frozenset[str], bool]]:
+    """The nodes a node's bound depends on, in the order a recursive pass would visit them."""
+    if isinstance(node, EachNode):
+        after = [(node.next, looped, False)] if node.next else []
+        return [*after, (node.do, looped | {node.each}, False)]
+    return [(target, looped, False) for target in node.targets()]  # type: ignore[attr-defined]
 
 
 CompiledCondition = tuple[tuple[str, frozenset[str]], ...]

@@ -19,6 +19,7 @@ from backcoder.engine.answers import Source
 from backcoder.errors import BackcoderError
 from backcoder.fhir import require_fhir
 from backcoder.fhir.conditions import error_bundle, record_system, result_bundle
+from backcoder.files.reading import MAX_BATCH_LINE, MAX_DEPTH, refuse_duplicates, too_deep
 
 CACHE_SIZE = 4096
 """Distinct answer sets whose Bundle is kept (a few kB each)."""
@@ -31,7 +32,10 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-_strict_json = json.JSONDecoder(parse_constant=_refuse_constant).decode
+_strict_json = json.JSONDecoder(
+    parse_constant=_refuse_constant, object_pairs_hook=refuse_duplicates
+).decode
+"""Refusing NaN, and a key given twice in one object (json.loads keeps the later one)."""
 
 
 class Failure(NamedTuple):
@@ -58,7 +62,15 @@ class FhirBatch:
             self.counts.lines = number
             if number == 1 and raw.startswith(UTF8_BOM):
                 raw = raw[len(UTF8_BOM) :]
-            yield self._bundle(number, raw).encode()
+            try:
+                bundle = self._bundle(number, raw)
+            except Exception as exc:  # a fault on one line never costs the lines after it
+                self.counts.errors += 1
+                message = f"line {number}: could not be coded ({exc!r})"
+                bundle = error_bundle(self.coder.rules, message, None).model_dump_json(
+                    exclude_none=True
+                )
+            yield bundle.encode()
 
     def _bundle(self, number: int, raw: bytes) -> str:
         rules = self.coder.rules
@@ -80,10 +92,17 @@ class FhirBatch:
 
     def _code(self, raw: bytes) -> tuple[str | None, str | Failure]:
         """The line's `_id`, and its Bundle without an identifier or why it has none."""
+        if len(raw) > MAX_BATCH_LINE:
+            return None, Failure(f"longer than {MAX_BATCH_LINE:,} bytes: one record a line")
         try:
-            data = _strict_json(raw.decode("utf-8"))
+            text = raw.decode("utf-8")
+            data = _strict_json(text)
+            if text.count("[") + text.count("{") > MAX_DEPTH and too_deep(data):
+                raise RecursionError
         except UnicodeDecodeError:
             return None, Failure("not UTF-8 text")
+        except RecursionError:
+            return None, Failure(f"nested more than {MAX_DEPTH} levels deep")
         except ValueError as exc:
             problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
             return None, Failure(f"{problem}: each line is a JSON object of answers")

@@ -42,6 +42,13 @@ from backcoder.files.json_writer import (
     result_json,
     rules_json,
 )
+from backcoder.files.reading import (
+    MAX_BATCH_LINE,
+    MAX_DEPTH,
+    DuplicateKey,
+    refuse_duplicates,
+    too_deep,
+)
 
 NOTE = "note"
 """The key of a line that carries a clinical note to code from (`code --note` for batch)."""
@@ -65,8 +72,13 @@ def _finite_float(text: str) -> float:
     return number
 
 
-_strict_json = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float).decode
-"""json.loads, but refusing NaN and Infinity, which no JSON reader of the output accepts."""
+_strict_json = json.JSONDecoder(
+    parse_constant=_refuse_constant,
+    parse_float=_finite_float,
+    object_pairs_hook=refuse_duplicates,
+).decode
+"""json.loads, but refusing NaN and Infinity, which no JSON reader of the output accepts,
+and a key given twice in one object (which json.loads resolves silently to the last)."""
 
 
 @dataclass
@@ -75,11 +87,19 @@ class BatchCounts:
     errors: int = 0
 
 
+ENCOUNTER_CACHE_SIZE = 1024
+"""Visits (by their problems' paths) whose JSON is kept: a few MB."""
+
+
 class BoundedCache(dict[Any, Any]):
     """A dict that forgets its oldest entry when full (insertion order)."""
 
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        super().__init__()
+        self.size = size
+
     def remember(self, key: Any, value: Any) -> Any:
-        if len(self) >= CACHE_SIZE:
+        if len(self) >= self.size:
             del self[next(iter(self))]
         self[key] = value
         return value
@@ -94,7 +114,7 @@ class BatchCoder:
         self._answers = BoundedCache()  # (question, raw value) -> validated answer
         self._decisions = Decisions()  # raw answers of a path's questions -> that path
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
-        self._encounters = BoundedCache()  # the paths of a record's problems -> JSON
+        self._encounters = BoundedCache(ENCOUNTER_CACHE_SIZE)  # problems' paths -> JSON
         self._fragments = BoundedCache()  # a code line or reason -> its JSON
         self._reader: Any = None  # the note reader, built on the first line with a note
         self.counts = BatchCounts()
@@ -104,13 +124,19 @@ class BatchCoder:
         counts = self.counts
         code_line = self.code_line
         for number, raw in enumerate(lines, start=1):
-            line, ok = code_line(number, raw)
+            try:
+                line, ok = code_line(number, raw)
+            except Exception as exc:  # a fault on one line never costs the lines after it
+                line, ok = _error_line(number, (), f"could not be coded ({exc!r})"), False
             counts.lines = number
             if not ok:
                 counts.errors += 1
             yield line
 
     def code_line(self, number: int, raw: bytes) -> tuple[bytes, bool]:
+        if len(raw) > MAX_BATCH_LINE:
+            message = f"longer than {MAX_BATCH_LINE:,} bytes: a line is one record of answers"
+            return _error_line(number, (), message), False
         if number == 1 and raw.startswith(UTF8_BOM):
             raw = raw[len(UTF8_BOM) :]
         split = _split_id(raw)
@@ -121,16 +147,25 @@ class BatchCoder:
                 prefix = b'{"line": %d, "_id": "%s"' % (number, ident)
                 return prefix + known[0], known[1]
         line, ok, body = self._parse_line(number, raw)
-        if split is not None and body is not None:
-            self._lines.remember(split[1], (body, ok))
+        if split is not None and body is not None and b'"problems"' not in split[1]:
+            self._lines.remember(split[1], (body, ok))  # a visit's is large: its parts are kept
         return line, ok
 
     def _parse_line(self, number: int, raw: bytes) -> tuple[bytes, bool, bytes | None]:
         """The line coded from its parsed JSON; also its body when the JSON was valid."""
         try:
-            record = _strict_json(raw.decode("utf-8"))
+            text = raw.decode("utf-8")
+            record = _strict_json(text)
+            if text.count("[") + text.count("{") > MAX_DEPTH and too_deep(record):
+                raise RecursionError
         except UnicodeDecodeError:
             return _error_line(number, (), "not UTF-8 text"), False, None
+        except RecursionError:
+            message = f"nested more than {MAX_DEPTH} levels deep: a line is an object of answers"
+            return _error_line(number, (), message), False, None
+        except DuplicateKey as exc:
+            message = f"{exc}: give each answer once (a list for several values)"
+            return _error_line(number, (), message), False, None
         except ValueError as exc:
             problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
             message = f"{problem}: each line is a JSON object of answers"
@@ -186,7 +221,9 @@ class BatchCoder:
             key = tuple((name, _hashable(value)) for name, value in items)
         known = self._records.get(key)
         if known is None:
-            known = self._records.remember(key, self._code(dict(items)))
+            known = self._code(dict(items))
+            if not any(name == PROBLEMS for name, _ in items):  # a visit's is large
+                self._records.remember(key, known)
         return known
 
     def _code(self, answers: dict[str, Any]) -> tuple[bytes, bool]:
@@ -337,16 +374,27 @@ def _split_id(raw: bytes) -> tuple[bytes, bytes] | None:
 class _Path:
     """A path's result and the JSON fragments every line that walks it reuses."""
 
-    __slots__ = ("result", "number", "core", "body", "asked", "answers", "_tagged")
+    __slots__ = ("result", "number", "core", "asked", "_body", "_tagged")
 
     def __init__(self, result: ProblemResult, number: int) -> None:
         self.result = result
         self.number = number
         self.core = ", " + _to_json(result_json(result, unused=False))[1:-1]
-        self.body = _to_json(problem_json(result, unused=False))[:-1]
         self.asked = frozenset(step.question for step in result.path)
-        self.answers = {key: answer.as_json() for key, answer in result.answers.items()}
+        self._body: str | None = None
         self._tagged: dict[int, tuple[str, str, str, str]] = {}
+
+    @property
+    def body(self) -> str:
+        """The path as one problem of a visit, without `unused` and the closing brace
+        (built when a visit first needs it: one-problem records never do)."""
+        if self._body is None:
+            self._body = _to_json(problem_json(self.result, unused=False))[:-1]
+        return self._body
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return {key: answer.as_json() for key, answer in self.result.answers.items()}
 
     def tagged(self, number: int) -> tuple[str, str, str, str]:
         """Its path, queries, checklist and hints as JSON items naming problem `number`."""

@@ -80,6 +80,13 @@ def refuse_unrunnable(path: Path, rules: RuleSet) -> None:
         raise RuleFileError(f"{first}{more}; `backcoder rules check {path}` lists them all")
 
 
+def source_files(path: Path | None) -> list[Path]:
+    """Every file loading these rules reads: the rule file, its knowledge file, its built
+    form (the ones that exist or not alike: the caller compares them with its outputs)."""
+    path = path or shipped_rules_path()
+    return [path, knowledge_path(path), built_path(path)]
+
+
 def knowledge_path(path: Path) -> Path:
     return path.with_name(path.stem + KNOWLEDGE_SUFFIX)
 
@@ -102,8 +109,10 @@ def has_current_build(path: Path) -> bool:
 
 def _read_current_built(path: Path, sources: tuple[bytes, bytes | None]) -> dict[str, Any] | None:
     try:
-        built = json.loads(built_path(path).read_bytes())
-    except (OSError, ValueError):
+        built = json.loads(read_bytes(built_path(path), RuleFileError))
+    except (RuleFileError, ValueError, RecursionError):
+        return None  # a built form that cannot be read is not used: the sources are
+    if not isinstance(built, dict):
         return None
     current = built.get("format") == BUILT_FORMAT and built.get("source_sha256") == sources_sha256(
         sources

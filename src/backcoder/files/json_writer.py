@@ -70,6 +70,10 @@ def path_json(step: PathEntry) -> PathJSON:
     if answer.overrides is not None:
         below = answer.overrides
         entry["overrides"] = {"answer": below.as_json(), "source": below.source.value}
+    if answer.merged is not None:
+        entry["merged"] = [
+            list(values) if len(values) != 1 else values[0] for values in answer.merged
+        ]
     if step.problem is not None:
         entry["problem"] = step.problem
     return entry

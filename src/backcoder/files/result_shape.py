@@ -32,6 +32,9 @@ class PathJSON(TypedDict):
     answer: AnswerJSON
     source: str
     overrides: NotRequired[OverriddenJSON]
+    merged: NotRequired[list[AnswerJSON]]
+    """The answers joined into this one, as each was given (`-a region=cervical -a
+    region=lumbar`)."""
     problem: NotRequired[int]
 
 
