@@ -364,3 +364,13 @@ def test_the_walker_shows_what_the_note_settled_takes_changes_and_asks_the_rest(
     assert re.findall(r"^\s*\d+ │ (\S+) │", result, flags=re.MULTILINE) == ["M54.50", "G89.29"]
     assert "pain_course = chronic  (prompt, over acute (note))" in result
     assert '"Insidious onset"' in result
+
+
+def test_a_one_problem_note_is_problem_one_when_the_user_adds_another(cli: Any) -> None:
+    note = str(NOTES / "01-office-acute-lbp.txt")
+    data = coded(cli, "--note", note, "-a", "2.trauma=no", "-a", "2.region=cervical",
+                 "-a", "2.nerve=none")  # fmt: skip
+    assert [code["code"] for code in data["codes"]] == ["M54.50", "M54.2"]
+    assert data["answers"]["pain_course"] == "acute"  # a visit answer of the note: shared
+    assert data["answers"]["problems"][0]["region"] == "lumbar"
+    assert {e["problem"] for e in data["evidence"]} == {1}
