@@ -16,7 +16,13 @@ from backcoder.coding.bundle import RuleBundle
 from backcoder.engine.explore import explore
 from backcoder.engine.walk import Engine
 from tests.conftest import codes_of, flags
-from tests.fhir_forms import as_lists, enabled, filled_response, in_dependency_order
+from tests.fhir_forms import (
+    as_lists,
+    enabled,
+    filled_response,
+    in_dependency_order,
+    initial_selections,
+)
 from tests.test_cases import CASES_TABLE
 
 pytest.importorskip("fhir.resources.R4B")
@@ -109,6 +115,17 @@ def test_defaults_help_and_required(questionnaire: dict[str, Any]) -> None:
     assert help_item["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "help"
     assert "Sprain" in help_item["text"] or "ligament" in help_item["text"]
     assert items["trauma"].get("required") is True  # asked on every path, no default
+    # defaults of one point of the tree cannot be initial selections: the help says them
+    assert not [o for o in items["fracture_cause"]["answerOption"] if o.get("initialSelected")]
+    [cause_help] = items["fracture_cause"]["item"]
+    labels = {
+        o["valueCoding"]["code"]: o["valueCoding"]["display"]
+        for o in items["fracture_cause"]["answerOption"]
+    }
+    assert cause_help["text"].endswith(
+        f"Left empty where the tree takes a default of its own, it is coded as: "
+        f"{labels['injury']} or {labels['none']}."
+    )
     assert "required" not in items["region"]
 
 
@@ -120,10 +137,16 @@ def test_enable_when_follows_the_tree(questionnaire: dict[str, Any]) -> None:
     ] == [("trauma", "=", "yes")]
     attribution = items["attribution"]  # trauma is not yes and no fracture is documented
     assert attribution["enableBehavior"] == "all"
+    # fracture_cause defaults to none there, so a form may leave it empty: `!=` each other
+    # cause (true while no answer equals), never `= none`, which an empty item fails
+    others = ["injury", "osteoporosis", "osteoporosis_other", "neoplasm", "other_disease"]
+    others += ["fatigue", "collapsed", "not_documented"]
     assert [
         (c["question"], c["operator"], c.get("answerCoding", {}).get("code"))
         for c in attribution["enableWhen"]
-    ] == [("trauma", "exists", None), ("trauma", "!=", "yes"), ("fracture_cause", "=", "none")]
+    ] == [("trauma", "exists", None), ("trauma", "!=", "yes")] + [
+        ("fracture_cause", "!=", cause) for cause in others
+    ]
     assert "enableWhen" not in items["trauma"]
     order = in_dependency_order(questionnaire)
     answered = {"trauma": ["no"], "fracture_cause": ["none"], "attribution": ["none"]}
@@ -131,6 +154,74 @@ def test_enable_when_follows_the_tree(questionnaire: dict[str, Any]) -> None:
     assert {"attribution", "nerve", "cause"} <= shown
     assert not {"injury", "encounter", "vertebra", "lumbar_cause"} & shown
     assert "nerve" not in enabled(order, {"trauma": ["yes"], "attribution": ["none"]})
+
+
+@pytest.mark.parametrize(
+    ("answers", "shown", "hidden"),
+    [
+        # trauma=no: fracture_cause left empty is its default there (none)
+        ({"trauma": ["no"]}, {"fracture_cause", "attribution", "nerve"}, {"encounter"}),
+        ({"trauma": ["no"], "fracture_cause": ["none"]}, {"attribution"}, {"encounter"}),
+        # a fracture that is not an injury: its encounter, not the pain questions
+        (
+            {"trauma": ["no"], "fracture_cause": ["osteoporosis"], "encounter": ["subsequent"]},
+            {"encounter", "healing"},
+            {"attribution", "nerve", "injury", "vertebra"},
+        ),
+        # an injury fracture: fracture_cause left empty is its default there (injury)
+        (
+            {"trauma": ["yes"], "injury": ["fracture"], "encounter": ["initial"]},
+            {"fracture_cause", "encounter", "vertebra", "fracture_type", "fracture_open"},
+            {"attribution", "healing"},
+        ),
+        (
+            {"trauma": ["yes"], "injury": ["fracture"], "fracture_cause": ["osteoporosis"]},
+            {"encounter"},
+            {"vertebra", "fracture_type", "fracture_open"},
+        ),
+        # no fracture, no fracture cause: a question asked on routes with nothing in common
+        (
+            {"trauma": ["yes"], "injury": ["sprain"]},
+            {"encounter", "region"},
+            {"fracture_cause", "attribution", "vertebra", "healing"},
+        ),
+        # a quiet lumbar_cause left empty is its default (other): claudication still shows
+        (
+            {"trauma": ["no"], "nerve": ["none"], "condition": ["stenosis"], "region": ["lumbar"]},
+            {"condition", "claudication"},
+            {"cause", "lumbago"},
+        ),
+    ],
+)
+def test_a_question_left_at_its_default_keeps_the_form_going(
+    questionnaire: dict[str, Any], answers: dict[str, list[str]], shown: set[str], hidden: set[str]
+) -> None:
+    """Node-level defaults (fracture_cause: injury after an injury, none without trauma)
+    cannot be initial selections, since one item has one; an empty item counts as the
+    default wherever a later question depends on it."""
+    order = in_dependency_order(questionnaire)
+    answers = {**initial_selections(questionnaire), **answers}
+    visible = enabled(order, answers)
+    assert shown <= visible and not hidden & visible
+
+
+def test_a_response_that_leaves_a_defaulted_item_empty_codes_as_the_default(
+    cli: Any, questionnaire: dict[str, Any], tmp_path: Path
+) -> None:
+    """An injury's fracture left without a cause codes as an injury (S32.0-), and low back
+    pain without trauma left without a fracture cause codes as no fracture (M54.50)."""
+    injury = {"trauma": "yes", "injury": "fracture", "encounter": "initial", "region": "lumbar"}
+    injury |= {"vertebra": "L1", "fracture_type": "wedge_compression", "fracture_open": "no"}
+    pain = {**LOW_BACK, "lumbar_cause": "not_documented", "pain_course": "acute"}
+    for answers, expected in [(injury, ["S32.010A"]), (pain, ["M54.50"])]:
+        response = filled_response(questionnaire, as_lists(answers))
+        assert "fracture_cause" not in {item.linkId for item in response.item}
+        path = tmp_path / "response.json"
+        path.write_text(response.model_dump_json(exclude_none=True), encoding="utf-8")
+        result = json.loads(cli("code", "--no-input", "--json", "--answers", str(path)).stdout)
+        assert [line["code"] for line in result["codes"]] == expected
+        [step] = [step for step in result["path"] if step["question"] == "fracture_cause"]
+        assert step["source"] == "default"
 
 
 def test_enable_when_never_hides_a_question_any_path_asks(
@@ -153,7 +244,30 @@ def test_enable_when_never_hides_a_question_any_path_asks(
     assert paths > 10000 and not problems
 
 
-@pytest.mark.parametrize("case", CASES_TABLE, ids=[case["id"] for case in CASES_TABLE])
+def _one_problem_records() -> list[dict[str, Any]]:
+    """The encounter table's one-problem records, flattened (the form is one problem's):
+    they code as the flat record (encounters.md)."""
+    from tests.test_encounters import ONE_PROBLEM, ready
+
+    return [
+        {
+            "id": case["id"],
+            "rule": case["why"],
+            "codes": case["codes"],
+            "answers": {
+                **{k: v for k, v in case["record"].items() if k != "problems"},
+                **case["record"]["problems"][0],
+            },
+        }
+        for case in ONE_PROBLEM
+        if ready(case) and "disputed" not in case
+    ]
+
+
+ROUND_TRIPS = CASES_TABLE + _one_problem_records()
+
+
+@pytest.mark.parametrize("case", ROUND_TRIPS, ids=[case["id"] for case in ROUND_TRIPS])
 def test_round_trip_gives_the_codes_of_flags(
     cli: Any, questionnaire: dict[str, Any], case: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from backcoder.coding.bundle import RuleBundle
-from backcoder.language.model import AskNode, DecideNode, EachNode, OutcomeNode
+from backcoder.language.model import AskNode, DecideNode, EachNode, OutcomeNode, RefuseNode
 from tests.conftest import ROOT
 from tests.test_cli_rules import TINY, mutated, write_rules
 
@@ -49,6 +49,28 @@ def _mermaid_arrows(drawn: str) -> list[tuple[str, str, str]]:
     return [(source, target, label) for source, label, target in found]
 
 
+def _assert_drawn(node: Any, lines: list[str], out: set[tuple[str, str]]) -> None:
+    """One node's box (`lines`) and arrows out say what the rule file says of it."""
+    if isinstance(node, AskNode):
+        assert lines[0] == f"{node.ask}?"
+        if node.default:  # the default at this point only, and whether it is prompted
+            quiet = "quiet, " if node.quiet else ""
+            assert lines[1:] == [f"{quiet}default {', '.join(node.default)}"]
+        for value, target in node.branches.items():
+            assert any(t == f"n_{target}" and value in label.split(", ") for t, label in out)
+    elif isinstance(node, EachNode):
+        assert (f"n_{node.do}", "each") in out
+    elif isinstance(node, DecideNode):
+        assert {t for t, _ in out} == {f"n_{row.then}" for row in node.decide}
+    elif isinstance(node, OutcomeNode):
+        assert {spec.code for spec in node.report if spec.code} <= set(lines)
+        if node.query:
+            assert f"query {node.query.about}" in lines
+    else:
+        assert isinstance(node, RefuseNode)
+        assert lines[0].startswith("refused: ") and not out
+
+
 def test_every_node_answer_and_code_is_drawn(cli: Any, bundle: RuleBundle) -> None:
     rules = bundle.rules
     drawn = cli("rules", "graph").stdout
@@ -58,23 +80,17 @@ def test_every_node_answer_and_code_is_drawn(cli: Any, bundle: RuleBundle) -> No
     arrows = _mermaid_arrows(drawn)
     for name, node in rules.nodes.items():
         out = {(target, label) for source, target, label in arrows if source == f"n_{name}"}
-        if isinstance(node, AskNode):
-            assert nodes[f"n_{name}"] == f"{node.ask}?"
-            for value, target in node.branches.items():
-                assert any(t == f"n_{target}" and value in label.split(", ") for t, label in out)
-        elif isinstance(node, EachNode):
-            assert (f"n_{node.do}", "each") in out
-        elif isinstance(node, DecideNode):
-            assert {t for t, _ in out} == {f"n_{row.then}" for row in node.decide}
-        elif isinstance(node, OutcomeNode):
-            for spec in node.report:
-                if spec.code:
-                    assert spec.code in nodes[f"n_{name}"].split("<br>")
+        _assert_drawn(node, nodes[f"n_{name}"].split("<br>"), out)
     assert nodes["n_fracture_lumbar"] == (
         "S32.0‹lumbar_vertebra›‹fracture_type_digit› 7th ‹fracture_seventh›"
     )
     trauma = {label: target for source, target, label in arrows if source == "n_trauma"}
-    assert trauma == {"yes": "n_injury", "no, not_documented": "n_attribution"}
+    assert trauma == {"yes": "n_injury", "no, not_documented": "n_nontraumatic_fracture"}
+    assert nodes["n_nontraumatic_fracture"] == "fracture_cause?<br>default none"
+    assert nodes["n_injury_fracture_cause"] == "fracture_cause?<br>default injury"
+    assert nodes["n_stenosis_lumbar_cause"] == "lumbar_cause?<br>quiet, default other"
+    assert nodes["n_no_disc_at_region"].startswith("refused: there is no intervertebral disc")
+    assert re.search(r'^  n_no_disc_at_region\[/".*"\\\]$', drawn, flags=re.MULTILINE)
 
 
 def test_dot_draws_the_same_tree(cli: Any, bundle: RuleBundle) -> None:

@@ -42,10 +42,11 @@ def _main(
     """Choose the right ICD-10-CM code for back pain, with the reason and source for each code."""
 
 
-from backcoder.cli import batch, code, codes, questions, rules  # noqa: E402  (commands register)
+from backcoder.cli import audit, batch, code, codes, questions, rules  # noqa: E402  (commands register)
 
 app.command("code")(code.code)
 app.command("batch")(batch.batch)
+app.command("audit")(audit.audit)
 app.command("questions")(questions.questions)
 app.command("explain")(codes.explain)
 app.command("compare")(codes.compare)

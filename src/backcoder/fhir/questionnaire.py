@@ -5,23 +5,19 @@ is the answer value, in one code system per question named after the rule set; s
 values are `repeats`; the question's help (and its choices' help) is a child display item
 with the `help` item control; a default is the option marked `initialSelected`.
 
-`enableWhen` comes from the facts `rules build` derives from every path of the tree (the
-`asked when` of `backcoder questions`): for each question, the routing answers given before
-it on every path that asks it. These are necessary conditions, so the form never hides a
-question the tree needs; it may show one the path then leaves unused. FHIR's flat
-`enableWhen` list takes one behaviour (any or all), so:
-
-- one earlier question with one or more allowed values: `=` each value, behaviour `any`
-  (exact, for single and multi-select answers alike, since `=` holds when any answer equals);
-- several earlier questions: behaviour `all`; a single-answer question allowed several
-  values is `exists` plus `!=` each value it excludes (exact); a multi-select question
-  allowed several values cannot be said this way (`!=` fails when any answer equals) and is
-  left out, which shows the item more often, never less.
+`enableWhen` (see `fhir.enabling`) comes from the facts `rules build` derives from every
+path of the tree (the `asked when` of `backcoder questions`), or, for a question asked on
+paths with nothing in common, from the routes into the nodes that ask it. Both are
+necessary conditions, so the form never hides a question the tree needs; it may show one
+the path then leaves unused. A question the tree answers by itself at some point (a node's
+default, a quiet ask) may be left empty, and the conditions on it hold while it is empty.
 
 What FHIR cannot carry here: the tree's `only` restrictions at one point (a thoracic
 fracture takes T1-T12; the coding refuses other values with the usual message) and the
-defaults of one point of the tree (the G89 questions after an injury code); both are
-applied when the response is coded.
+defaults of one point of the tree (fracture_cause: injury after an injury, none without
+trauma; the G89 questions after an injury code; a quiet lumbar_cause): one item has one set
+of initial selections, so these items start empty and the coding takes the default at
+that point, as scripted runs do.
 """
 
 from __future__ import annotations
@@ -30,7 +26,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from backcoder.fhir import SDC_QUESTIONNAIRE, FhirError, answer_system, require_fhir, rules_url
-from backcoder.language.model import Question, RuleSet
+from backcoder.fhir.enabling import all_of, any_of, either_route
+from backcoder.language.model import AskNode, Question, RuleSet
 
 if TYPE_CHECKING:
     from fhir.resources.R4B.questionnaire import Questionnaire
@@ -110,12 +107,12 @@ def _item(rules: RuleSet, question_id: str, asked_when: str) -> dict[str, Any]:
         item["repeats"] = True
     if asked_when == "always" and not question.default:
         item["required"] = True
-    conditions, behaviour = enable_when(rules, enable_conditions(rules, asked_when))
+    conditions, behaviour = _enabling(rules, question_id, asked_when)
     if conditions:
         item["enableWhen"] = conditions
         if behaviour:
             item["enableBehavior"] = behaviour
-    help_text = _help(question)
+    help_text = _help(question, _point_defaults(rules, question_id))
     if help_text:
         item["item"] = [
             {
@@ -128,18 +125,44 @@ def _item(rules: RuleSet, question_id: str, asked_when: str) -> dict[str, Any]:
     return item
 
 
+def _enabling(
+    rules: RuleSet, question_id: str, asked_when: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The item's `enableWhen` and behaviour: the derived conjunction when there is one,
+    else one earlier answer from each route into the question (see `fhir.enabling`)."""
+    if asked_when == "on the paths that need it":
+        either = either_route(rules, question_id)
+        return any_of(rules, either) if either else ([], None)
+    return all_of(rules, enable_conditions(rules, asked_when))
+
+
 def _control(code: str) -> dict[str, Any]:
     coding = {"system": ITEM_CONTROL_SYSTEM, "code": code}
     return {"url": ITEM_CONTROL, "valueCodeableConcept": {"coding": [coding]}}
 
 
-def _help(question: Question) -> str:
-    """The question's help, then each choice's, as the walker's `?` shows them."""
+def _help(question: Question, point_defaults: list[str]) -> str:
+    """The question's help, then each choice's, as the walker's `?` shows them, then what
+    an empty answer is coded as where the tree has a default of its own for it."""
     lines = [question.help] if question.help else []
     lines += [
         f"{choice.label}: {choice.help}" for choice in question.choices.values() if choice.help
     ]
+    if point_defaults:
+        labels = " or ".join(question.choices[value].label for value in point_defaults)
+        lines.append(
+            f"Left empty where the tree takes a default of its own, it is coded as: {labels}."
+        )
     return "\n".join(lines)
+
+
+def _point_defaults(rules: RuleSet, question_id: str) -> list[str]:
+    """The values the tree takes for a question at some point only (a node's default)."""
+    found: list[str] = []
+    for node in rules.nodes.values():
+        if isinstance(node, AskNode) and node.ask == question_id and node.default:
+            found += [value for value in node.default if value not in found]
+    return found
 
 
 def enable_conditions(rules: RuleSet, asked_when: str) -> Conditions:
@@ -156,29 +179,3 @@ def enable_conditions(rules: RuleSet, asked_when: str) -> Conditions:
             raise FhirError(f"cannot read the derived condition {asked_when!r} (at {part!r})")
         conditions[key] = allowed
     return conditions
-
-
-def enable_when(rules: RuleSet, conditions: Conditions) -> tuple[list[dict[str, Any]], str | None]:
-    """`enableWhen` entries and their `enableBehavior` for the conditions (module docstring)."""
-    if len(conditions) == 1:
-        [(key, values)] = conditions.items()
-        entries = [_equals(rules, key, value) for value in values]
-        return entries, "any" if len(entries) > 1 else None
-    entries = []
-    for key, values in conditions.items():
-        question = rules.questions[key]
-        if len(values) == 1:
-            entries.append(_equals(rules, key, values[0]))
-        elif not question.multiple:
-            entries.append({"question": key, "operator": "exists", "answerBoolean": True})
-            entries += [
-                _equals(rules, key, value, "!=")
-                for value in question.choices
-                if value not in values
-            ]
-    return entries, "all" if len(entries) > 1 else None
-
-
-def _equals(rules: RuleSet, key: str, value: str, operator: str = "=") -> dict[str, Any]:
-    coding = {"system": answer_system(rules.name, key), "code": value}
-    return {"question": key, "operator": operator, "answerCoding": coding}

@@ -4,14 +4,20 @@ Every node of the tree is drawn once, so the shared steps (the chronic-pain ques
 per-region pain codes the sciatica path reuses) appear once with several arrows in:
 
 - a question the tree asks is a rhombus labelled with the question id (`region?`), its
-  arrows labelled with the answers that take them (`other` for the rest);
+  arrows labelled with the answers that take them (`other` for the rest); a second line
+  gives the default the tree takes at that point only (`default injury`), or says the
+  question is never prompted there (`quiet, default other`: the record's answer, else the
+  default);
 - a decision on earlier answers is a hexagon, its arrows labelled with the row's condition
   (`else` for a row that always matches);
 - a loop over a multi-select answer is a box with double sides (`each region`): the arrow
   `each` goes into its body, whose last step returns to the loop, and `then` goes on after;
 - what the tree reports is a rounded box listing the codes (a composed code shows its
   tables: `S32.0‹lumbar_vertebra›‹fracture_type_digit› 7th ‹fracture_seventh›`), or a note
-  (a decision that adds no code) shown as a flag.
+  (a decision that adds no code) shown as a flag; an outcome that raises a physician query
+  adds a line `query QUESTION`;
+- a refusal (answers that cannot stand together) is a trapezoid, `refused:` and the
+  first words of its message.
 
 The shipped tree draws within Mermaid's default limits (50,000 characters, 500 arrows), so
 nothing is collapsed; a test keeps it there.
@@ -31,6 +37,7 @@ from backcoder.language.model import (
     DecideNode,
     EachNode,
     OutcomeNode,
+    RefuseNode,
     RuleSet,
     matching_values,
 )
@@ -45,6 +52,7 @@ class Shape(StrEnum):
     loop = "loop"
     codes = "codes"
     note = "note"
+    refusal = "refusal"
 
 
 class Box(NamedTuple):
@@ -62,17 +70,33 @@ class Arrow(NamedTuple):
 def boxes(rules: RuleSet) -> Iterator[Box]:
     for name, node in rules.nodes.items():
         if isinstance(node, AskNode):
-            yield Box(name, Shape.question, (f"{node.ask}?",))
+            yield Box(name, Shape.question, (f"{node.ask}?", *_ask_default(node)))
         elif isinstance(node, DecideNode):
             yield Box(name, Shape.decision, (name.replace("_", " "),))
         elif isinstance(node, EachNode):
             yield Box(name, Shape.loop, (f"each {node.each}",))
         elif isinstance(node, OutcomeNode):
-            codes = tuple(_code_text(spec) for spec in node.report)
-            if codes:
-                yield Box(name, Shape.codes, codes)
-            else:
-                yield Box(name, Shape.note, (_first_words(node.note.text if node.note else ""),))
+            yield _outcome_box(name, node)
+        elif isinstance(node, RefuseNode):
+            yield Box(name, Shape.refusal, ("refused: " + _first_words(node.refuse),))
+
+
+def _ask_default(node: AskNode) -> tuple[str, ...]:
+    """The second line of a question: what the tree takes there when the record is silent
+    (only where the node says so: a question's own default is the same everywhere)."""
+    if not node.default:
+        return ()
+    values = ", ".join(node.default)
+    return (f"quiet, default {values}" if node.quiet else f"default {values}",)
+
+
+def _outcome_box(name: str, node: OutcomeNode) -> Box:
+    query = (f"query {node.query.about}",) if node.query else ()
+    codes = tuple(_code_text(spec) for spec in node.report)
+    if codes:
+        return Box(name, Shape.codes, codes + query)
+    text = node.note.text if node.note else node.query.text if node.query else ""
+    return Box(name, Shape.note, (_first_words(text), *(query if node.note else ())))
 
 
 def arrows(rules: RuleSet) -> Iterator[Arrow]:
@@ -136,6 +160,7 @@ MERMAID_SHAPES = {
     Shape.loop: ("[[", "]]"),
     Shape.codes: ("(", ")"),
     Shape.note: (">", "]"),
+    Shape.refusal: ("[/", "\\]"),
 }
 
 
@@ -183,6 +208,7 @@ DOT_SHAPES = {
     Shape.loop: "box, peripheries=2",
     Shape.codes: "box, style=rounded",
     Shape.note: "note",
+    Shape.refusal: "trapezium",
 }
 
 

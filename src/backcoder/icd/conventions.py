@@ -112,11 +112,15 @@ def excludes1_conflict(tabular: Tabular, first: str, second: str) -> str | None:
 
 
 def excludes1_findings(
-    tabular: Tabular, codes: Iterable[str], allowed: Exception_ | None = None
+    tabular: Tabular,
+    codes: Iterable[str],
+    allowed: Exception_ | None = None,
+    notes: Excludes1Notes | None = None,
 ) -> Iterator[Finding]:
     """Every pair of `codes` an Excludes1 note forbids, unless `allowed` gives the
-    I.A.12.a reason they may stand together."""
-    notes = Excludes1Notes(tabular)
+    I.A.12.a reason they may stand together; `notes` lets a caller that checks many sets
+    (the audit) read each code's notes once."""
+    notes = notes or Excludes1Notes(tabular)
     for first, second in itertools.combinations(dict.fromkeys(codes), 2):
         note = notes.conflict(first, second)
         if note is None or (allowed is not None and allowed(first, second)):

@@ -1,0 +1,740 @@
+"""The audit of one claim: its codes judged on its date of service, and the coding rules.
+
+`Auditor.audit(claim)` takes a claim as a dict (`codes`, `date_of_service`, optional
+`answers` or `note`, `_` keys) and returns its result as a dict, or raises ClaimError with the
+one line that says what is wrong with the claim itself. It is a pure function of the claim:
+the memos it keeps (a code's verdict per span of dates, a claim's findings per shape) only
+save work, and it pickles as the rule file's path, so a worker process rebuilds it from its
+own install.
+
+Dates enter only through the span they fall in: the shipped releases and the addenda entries
+change the verdict only on their own dates, so every date between two of those dates gets the
+same verdict for the same code. Messages therefore never quote the date itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from backcoder.coding.coder import Coder
+from backcoder.coding.result import Result
+from backcoder.errors import BackcoderError
+from backcoder.files.bundle import load_bundle
+from backcoder.icd.codes import needs_seventh_character, normalize, with_seventh_character
+from backcoder.icd.conventions import (
+    MISSING_SEVENTH,
+    Excludes1Notes,
+    code_finding,
+    excludes1_findings,
+    is_sequela,
+)
+from backcoder.icd.index import TabularIndex
+from backcoder.icd.releases import (
+    HEADER,
+    Coverage,
+    ReleaseForDate,
+    Releases,
+    Status,
+    Verdict,
+    default_releases,
+)
+from backcoder.icd.tabular import fiscal_year, undotted
+from backcoder.language.model import Explanation
+from backcoder.language.model import Sequence as Sequencing
+
+CODES, DATE, ANSWERS, NOTE = "codes", "date_of_service", "answers", "note"
+CLAIM_KEYS = (CODES, DATE, ANSWERS, NOTE)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SEPARATORS = re.compile(r"[\s;]+")
+PAIN_CATEGORY = "G89"
+NEOPLASM_PAIN = "G89.3"
+UNSPECIFIED = re.compile(r"\bunspecified\b", re.IGNORECASE)
+
+
+class Severity(StrEnum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+class Rule(StrEnum):
+    """The stable rule ids of the contract, and their severities below."""
+
+    invalid_code = "invalid-code"
+    not_billable = "not-billable"
+    not_valid_on_date = "not-valid-on-date"
+    missing_seventh = "missing-seventh"
+    excludes1 = "excludes1"
+    symptom_with_definitive = "symptom-with-definitive"
+    g89_sequencing = "g89-sequencing"
+    unspecified = "unspecified"
+    duplicate = "duplicate"
+    not_judged = "not-judged"
+
+
+SEVERITY = {
+    Rule.invalid_code: Severity.error,
+    Rule.not_billable: Severity.error,
+    Rule.not_valid_on_date: Severity.error,
+    Rule.missing_seventh: Severity.error,
+    Rule.excludes1: Severity.error,
+    Rule.symptom_with_definitive: Severity.warning,
+    Rule.g89_sequencing: Severity.warning,
+    Rule.unspecified: Severity.info,
+    Rule.duplicate: Severity.warning,
+    Rule.not_judged: Severity.info,
+}
+
+
+LEAVE_OUT = frozenset({Rule.excludes1, Rule.symptom_with_definitive})
+"""Findings that say a code should not be on the claim at all."""
+
+
+class ClaimError(BackcoderError):
+    """The claim itself cannot be audited (no codes, a date that is not a date, answers that
+    cannot be coded): its result line carries `error` instead of findings."""
+
+
+class AuditFinding(NamedTuple):
+    code: str
+    rule: Rule
+    severity: Severity
+    message: str
+    source: str
+    suggest: tuple[str, ...] = ()
+    """Codes to report instead, or one sentence saying what to do."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "rule": str(self.rule),
+            "severity": str(self.severity),
+            "message": self.message,
+            "source": self.source,
+            "suggest": list(self.suggest),
+        }
+
+
+def finding(
+    code: str, rule: Rule, message: str, source: str, suggest: Sequence[str] = ()
+) -> AuditFinding:
+    return AuditFinding(code, rule, SEVERITY[rule], message, source, tuple(suggest))
+
+
+@dataclass(frozen=True, slots=True)
+class CodeJudgement:
+    """One code of a claim on one span of dates: what it is, and what is wrong with it."""
+
+    given: str
+    code: str
+    title: str | None
+    judged_by: tuple[str, ...]
+    findings: tuple[AuditFinding, ...]
+    known: bool
+    """In the tabular: the claim-level checks (pairs, sequencing) look at it."""
+    billable: bool
+    """Reportable on the date: the unspecified check looks at it."""
+
+    def as_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"code": self.code, "title": self.title}
+        if self.given != self.code:
+            entry["given"] = self.given
+        entry["judged_by"] = list(self.judged_by)
+        return entry
+
+
+class Audited(NamedTuple):
+    """A claim's result without its `_` keys and date, the part that claims of one shape on
+    one span of dates share."""
+
+    release: str
+    codes: tuple[CodeJudgement, ...]
+    findings: tuple[AuditFinding, ...]
+    record_codes: tuple[str, ...] | None
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "release": self.release,
+            "codes": [judged.as_json() for judged in self.codes],
+            "findings": [item.as_json() for item in self.findings],
+        }
+        if self.record_codes is not None:
+            body["record_codes"] = list(self.record_codes)
+        return body
+
+    @property
+    def has_error(self) -> bool:
+        return any(item.severity is Severity.error for item in self.findings)
+
+
+class Auditor:
+    """The audit of claims against the shipped releases, the whole tabular of the newest
+    release and a rule file (the shipped back-pain rules when None)."""
+
+    def __init__(self, rules: Path | None = None) -> None:
+        self.rules_path = rules
+        bundle = load_bundle(rules)
+        self.coder = Coder(bundle)
+        self.rules = bundle.rules
+        self.knowledge = bundle.knowledge
+        self.releases: Releases = default_releases()
+        self.index = TabularIndex()
+        self.notes = Excludes1Notes(self.index)
+        year = fiscal_year(self.rules.icd10cm)
+        self.guideline = f"ICD-10-CM Official Guidelines FY{year}, section"
+        self.tree_codes = frozenset(bundle.derived.codes)
+        self._breaks = _date_breaks(self.releases)
+        self._codes: dict[tuple[str, int], CodeJudgement] = {}
+        self._roles: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+        self._siblings_on: dict[tuple[str, int], list[str]] = {}
+        self._definitive: dict[str, bool] = {}
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """A worker process loads the auditor from its own install, once per rule file:
+        the memos are not shipped."""
+        return (shared_auditor, (self.rules_path,))
+
+    # ------------------------------------------------------------------ claims
+
+    def audit(self, claim: Mapping[str, Any]) -> dict[str, Any]:
+        """A claim's result: its `_` keys, date, release, codes and findings."""
+        carried = {key: value for key, value in claim.items() if key[:1] == "_"}
+        check_keys(claim)
+        day_text, day = read_date(claim.get(DATE))
+        codes = read_codes(claim.get(CODES))
+        record = self.code_record(claim)
+        audited = self.audit_codes(codes, day, record)
+        return {**carried, DATE: day_text, **audited.as_json()}
+
+    def span(self, day: date | None) -> int:
+        """The span of dates `day` falls in: all its days get the same verdicts."""
+        return -1 if day is None else bisect.bisect_right(self._breaks, day)
+
+    def audit_codes(
+        self, codes: Sequence[str], day: date | None, record: Result | None = None
+    ) -> Audited:
+        """The findings of a claim's codes (in reporting order) on a date of service."""
+        when = self.releases.release_for(day)
+        span = self.span(day)
+        judged = tuple(self.judge(code, day, when, span) for code in codes)
+        findings = [item for one in judged for item in one.findings]
+        findings += self._repeated(judged)
+        known = [one.code for one in judged if one.known]
+        findings += self._excludes1(known)
+        flagged = {(item.code, item.suggest) for item in findings if item.rule is Rule.excludes1}
+        findings += self._symptoms(known, flagged)
+        findings += self._g89(judged, record)
+        leave_out = {item.code for item in findings if item.rule in LEAVE_OUT}
+        findings += self._unspecified(judged, record, when, day, leave_out)
+        record_codes = tuple(record.code_list) if record is not None else None
+        return Audited(when.text, judged, tuple(findings), record_codes)
+
+    def code_record(self, claim: Mapping[str, Any]) -> Result | None:
+        """The claim's documentation coded by the tree (answers, or a note with answers
+        over it), or None when the claim has neither."""
+        answers, note = claim.get(ANSWERS), claim.get(NOTE)
+        if answers is None and note is None:
+            return None
+        from backcoder.audit.record import code_documentation
+
+        try:
+            return code_documentation(self.coder, answers, note)
+        except BackcoderError as exc:
+            raise ClaimError(str(exc)) from None
+
+    # ------------------------------------------------------------------ codes
+
+    def judge(self, given: str, day: date | None, when: ReleaseForDate, span: int) -> CodeJudgement:
+        """One code on the date's span, judged once per (code, span)."""
+        key = (given, span)
+        found = self._codes.get(key)
+        if found is None:
+            if len(self._codes) > 200_000:
+                self._codes.clear()
+            found = self._codes[key] = self._judge(given, day, when)
+        return found
+
+    def _judge(self, given: str, day: date | None, when: ReleaseForDate) -> CodeJudgement:
+        try:
+            code = normalize(given)
+        except BackcoderError as exc:
+            text = str(given).strip()
+            item = finding(text, Rule.invalid_code, str(exc), "ICD-10-CM code format")
+            return CodeJudgement(text, text, None, (), (item,), False, False)
+        verdict = self.releases.judge(code, day)
+        info = self.index.info(code)
+        title = info.title if info is not None else None
+        items = self._validity(code, verdict, when)
+        return CodeJudgement(
+            given=given.strip(),
+            code=code,
+            title=title,
+            judged_by=verdict.judged_by,
+            findings=items,
+            known=info is not None,
+            billable=verdict.status is Status.VALID and verdict.billable,
+        )
+
+    def _validity(
+        self, code: str, verdict: Verdict, when: ReleaseForDate
+    ) -> tuple[AuditFinding, ...]:
+        status = verdict.status
+        if status is Status.VALID:
+            return () if verdict.billable else self._header(code, verdict)
+        if status is Status.NOT_JUDGED:
+            return (self._not_judged(code, when),)
+        if status is Status.NOT_A_CODE:
+            return (self._placeholder(code) or self._invalid(code, verdict, when),)
+        return (self._not_valid(code, verdict, when),)
+
+    def _release_source(self, verdict: Verdict) -> str:
+        names = [self.releases.release(release).name for release in verdict.judged_by]
+        source = "ICD-10-CM code set: " + "; ".join(names or self._all_release_names())
+        if verdict.addenda is not None:
+            source += f"; {verdict.addenda.cite()}"
+        return source
+
+    def _all_release_names(self) -> list[str]:
+        return [release.name for release in self.releases.releases]
+
+    def _invalid(self, code: str, verdict: Verdict, when: ReleaseForDate) -> AuditFinding:
+        names = self._all_release_names()
+        nearest = list(verdict.suggest)
+        message = (
+            f"{code} is not an ICD-10-CM code in any release from {names[0]} to {names[-1]}"
+            + (
+                f"; the nearest real codes on the date of service: {', '.join(nearest)}"
+                if nearest
+                else ""
+            )
+        )
+        return finding(
+            code, Rule.invalid_code, message, "ICD-10-CM code set: " + "; ".join(names), nearest
+        )
+
+    def _placeholder(self, code: str) -> AuditFinding | None:
+        """A 7th character without the placeholder X before it (S33.5A, I.A.4), or
+        placeholder X without the 7th character (S33.5XX, I.A.5)."""
+        bare = undotted(code)
+        if bare.endswith("X") and len(bare) > 4:
+            return self._padded_without_seventh(code, bare.rstrip("X"))
+        if not 4 <= len(bare) <= 6 or not bare[-1].isalpha():
+            return None
+        stem = bare[:-1] if len(bare[:-1]) == 3 else f"{bare[:3]}.{bare[3:-1]}"
+        padded = with_seventh_character(stem, bare[-1])
+        info = self.index.info(padded)
+        if info is None or not info.billable:
+            return None
+        message = (
+            f"{code} is missing its placeholder X: the 7th character must stand in the 7th "
+            f"position, so the code is {padded} ({info.title})"
+        )
+        return finding(code, Rule.missing_seventh, message, f"{self.guideline} I.A.4", [padded])
+
+    def _padded_without_seventh(self, code: str, bare_stem: str) -> AuditFinding | None:
+        stem = bare_stem if len(bare_stem) == 3 else f"{bare_stem[:3]}.{bare_stem[3:]}"
+        info = self.index.info(stem)
+        if info is None or not needs_seventh_character(info):
+            return None
+        below = list(info.children)
+        message = (
+            f"{code} has placeholder X but no 7th character: an injury or fracture code needs "
+            f"its 7th character for the encounter ({', '.join(below)})"
+        )
+        source = f"{self.guideline} I.A.5; {_seventh_table(stem, info.seventh)}"
+        return finding(code, Rule.missing_seventh, message, source, below)
+
+    def _header(self, code: str, verdict: Verdict) -> tuple[AuditFinding, ...]:
+        """A valid code that is never billable: a header, or a code short of its 7th
+        character, as the tabular's convention check says."""
+        found = code_finding(self.index, code)
+        below = list(found.below) if found is not None else []
+        if found is not None and found.rule == MISSING_SEVENTH:
+            info = self.index.info(code)
+            message = (
+                f"{code} is not complete: an injury or fracture code needs its 7th character "
+                f"for the encounter ({', '.join(below)})"
+            )
+            table = _seventh_table(code, info.seventh if info else {})
+            source = f"{self.guideline} I.A.5; {table}"
+            return (finding(code, Rule.missing_seventh, message, source, below),)
+        message = (
+            f"{code} is a category or subcategory with codes beneath it, not a billable "
+            f"code: report the code beneath it that the record supports"
+            + (f" ({', '.join(below)})" if below else "")
+        )
+        source = f"{self.guideline} I.B.2; {self._release_source(verdict)}"
+        return (finding(code, Rule.not_billable, message, source, below),)
+
+    def _not_valid(self, code: str, verdict: Verdict, when: ReleaseForDate) -> AuditFinding:
+        instead = list(verdict.suggest)
+        judging = [self.releases.release(release) for release in verdict.judged_by]
+        header = any(self.releases.state(code, release) == HEADER for release in judging)
+        what = "is a header, not a reportable code," if header else "is not a code"
+        message = f"{code} {what} on the date of service ({when.text})"
+        if verdict.addenda is not None:
+            message += f"; the change took effect on {verdict.addenda.effective.isoformat()}"
+        if instead:
+            message += f": report {_one_of(instead)} instead"
+        source = self._release_source(verdict)
+        return finding(code, Rule.not_valid_on_date, message, source, instead)
+
+    def _not_judged(self, code: str, when: ReleaseForDate) -> AuditFinding:
+        if when.coverage is Coverage.BEFORE_FIRST:
+            message = f"the date of service is {when.text}: {code} is not judged for that date"
+        else:
+            message = (
+                f"{code} changed {when.text} and no official addenda entry dates the change: "
+                "its validity on the date of service is not judged"
+            )
+        source = "ICD-10-CM code set: " + "; ".join(self._all_release_names())
+        step = "check the code against the ICD-10-CM release in force on the date of service"
+        return finding(code, Rule.not_judged, message, source, [step])
+
+    # ------------------------------------------------------------ claim checks
+
+    def roles(self, code: str) -> tuple[frozenset[int], frozenset[int]]:
+        """The `explains` entries (by position) that name the code as a symptom, and those
+        that name it as a diagnosis explaining one: worked out once per code."""
+        found = self._roles.get(code)
+        if found is None:
+            entries = self.rules.explains
+            found = self._roles[code] = (
+                frozenset(n for n, e in enumerate(entries) if _covers_any(e.symptoms, code)),
+                frozenset(n for n, e in enumerate(entries) if _covers_any(e.by, code)),
+            )
+        return found
+
+    def explanation(self, symptom: str, cause: str) -> Explanation | None:
+        """RuleSet.explanation (the first entry by which `cause` explains `symptom`), from
+        each code's entries."""
+        shared = self.roles(symptom)[0] & self.roles(cause)[1]
+        return self.rules.explains[min(shared)] if shared else None
+
+    def in_scope(self, code: str) -> bool:
+        """A code of the back-pain rules: one the tree reports, one its `explains` table
+        names, or a G89 pain code. Other codes are judged for validity only."""
+        symptom_of, explains = self.roles(code)
+        return (
+            code in self.tree_codes
+            or code.startswith(PAIN_CATEGORY)
+            or bool(symptom_of)
+            or bool(explains)
+        )
+
+    def is_definitive(self, code: str) -> bool:
+        """A diagnosis or injury that explains back pain at its site (the rule file's
+        `explains`), not a sequela (its residual condition is coded first, I.C.19.a)."""
+        found = self._definitive.get(code)
+        if found is None:
+            found = self._definitive[code] = bool(self.roles(code)[1]) and not is_sequela(
+                self.index, code
+            )
+        return found
+
+    def _repeated(self, judged: Sequence[CodeJudgement]) -> list[AuditFinding]:
+        seen: set[str] = set()
+        found = []
+        for one in judged:
+            if one.code in seen:
+                message = f"{one.code} is on the claim twice: a code is reported once per claim"
+                source = f"{self.guideline} I.B.12"
+                found.append(
+                    finding(one.code, Rule.duplicate, message, source, [f"report {one.code} once"])
+                )
+            seen.add(one.code)
+        return found
+
+    def _excludes1(self, codes: Sequence[str]) -> list[AuditFinding]:
+        """Excludes1 pairs with a code of the back-pain rules, unless the rule file allows
+        the pair for unrelated conditions (I.A.12.a)."""
+        found = []
+        for item in excludes1_findings(self.index, codes, self._unrelated, notes=self.notes):
+            first, second = item.code, item.other or ""
+            if not (self.in_scope(first) or self.in_scope(second)):
+                continue
+            loser, keep = self._gives_way(first, second)
+            message = (
+                f"{first} and {second} are never coded together ({item.source}): report "
+                f"{keep} without {loser}, unless the provider documents the two conditions as "
+                "unrelated"
+            )
+            source = f"Tabular {item.source}; {self.guideline} I.A.12.a"
+            found.append(finding(loser, Rule.excludes1, message, source, [keep]))
+        return found
+
+    def _unrelated(self, first: str, second: str) -> str | None:
+        """The rule file's I.A.12.a reason two codes may stand together: only for conditions
+        at different sites, so never when one explains the other at its site."""
+        if self.explanation(first, second) or self.explanation(second, first):
+            return None
+        return self.rules.excludes1_exception(first, second)
+
+    def _gives_way(self, first: str, second: str) -> tuple[str, str]:
+        """(the code to leave out, the code to keep): the symptom before the definitive
+        diagnosis; otherwise the code whose note names the other, the broader one (M54.5
+        excludes lumbago with sciatica, M54.4-, which includes it)."""
+        for one, other in ((first, second), (second, first)):
+            if self.is_definitive(other) and not self.is_definitive(one):
+                return one, other
+        if self.notes.note(first, second):
+            return first, second
+        return second, first
+
+    def _symptoms(
+        self, codes: Sequence[str], flagged: set[tuple[str, tuple[str, ...]]]
+    ) -> list[AuditFinding]:
+        """A pain symptom beside the diagnosis or injury that explains it at its site."""
+        found = []
+        for symptom in dict.fromkeys(codes):
+            for cause in dict.fromkeys(codes):
+                if cause == symptom or (symptom, (cause,)) in flagged:
+                    continue
+                entry = self.explanation(symptom, cause)
+                if entry is None or not self.is_definitive(cause):
+                    continue
+                message = (
+                    f"{symptom} is a symptom that {cause} explains at the same site, and is not "
+                    f"coded beside it: {entry.why}"
+                )
+                sources = [f"{self.guideline} I.B.5", f"{self.guideline} I.B.4"]
+                found.append(
+                    finding(
+                        symptom, Rule.symptom_with_definitive, message, "; ".join(sources), [cause]
+                    )
+                )
+                break
+        return found
+
+    def _g89(self, judged: Sequence[CodeJudgement], record: Result | None) -> list[AuditFinding]:
+        """G89 first-listed outside a pain-management encounter (I.C.6.b.1.a), unless a
+        sequela is on the claim (chronic pain as the residual condition comes first,
+        I.C.19.a); G89 beside a known definitive diagnosis when the encounter is not for pain
+        management (I.C.6.b)."""
+        codes = [one.code for one in judged if one.known]
+        pain = [code for code in dict.fromkeys(codes) if code.startswith(PAIN_CATEGORY)]
+        if not pain:
+            return []
+        managed = record is not None and _pain_managed(record)
+        found = []
+        first = codes[0]
+        residual = any(is_sequela(self.index, code) for code in codes)
+        if first in pain and not managed and not residual:
+            found.append(self._g89_first(first, codes, record is not None))
+        definitive = [code for code in codes if self.is_definitive(code)]
+        for code in pain:
+            if code in (first, NEOPLASM_PAIN) or not definitive:
+                continue
+            message = (
+                f"{code} is coded beside the definitive diagnosis {definitive[0]} and is not "
+                "first-listed, so the encounter is not coded as one for pain management: a G89 "
+                "code is not assigned when the underlying diagnosis is known"
+            )
+            step = f"remove {code}, or list it first if the encounter is for pain management"
+            source = f"{self.guideline} I.C.6.b"
+            found.append(finding(code, Rule.g89_sequencing, message, source, [step]))
+        return found
+
+    def _g89_first(self, first: str, codes: Sequence[str], documented: bool) -> AuditFinding:
+        said = (
+            "the documentation does not make this an encounter for pain control or management"
+            if documented
+            else "correct only when the encounter is for pain control or management"
+        )
+        others = [code for code in codes if not code.startswith(PAIN_CATEGORY)]
+        step = (
+            f"list {others[0]} first unless the encounter is for pain control or management"
+            if others
+            else "confirm the encounter is for pain control or management"
+        )
+        message = (
+            f"{first} is first-listed: {said}; otherwise the site code or the underlying "
+            "condition comes first"
+        )
+        source = f"{self.guideline} I.C.6.b.1"
+        return finding(first, Rule.g89_sequencing, message, source, [step])
+
+    def _unspecified(
+        self,
+        judged: Sequence[CodeJudgement],
+        record: Result | None,
+        when: ReleaseForDate,
+        day: date | None,
+        leave_out: set[str],
+    ) -> list[AuditFinding]:
+        """Unspecified codes of the back-pain rules, once each; not a code already found to
+        be left out (Excludes1, a symptom beside its diagnosis)."""
+        found = []
+        claimed = {one.code for one in judged}
+        unique: dict[str, CodeJudgement] = {}
+        for one in judged:
+            unique.setdefault(one.code, one)
+        for one in unique.values():
+            if (
+                one.code in leave_out
+                or not one.billable
+                or not self.in_scope(one.code)
+                or not UNSPECIFIED.search(one.title or "")
+            ):
+                continue
+            found.append(self._unspecified_finding(one, claimed, record, when, day))
+        return found
+
+    def _unspecified_finding(
+        self,
+        one: CodeJudgement,
+        claimed: set[str],
+        record: Result | None,
+        when: ReleaseForDate,
+        day: date | None,
+    ) -> AuditFinding:
+        code = one.code
+        source = f"{self.guideline} I.B.18"
+        risk = self._audit_risk(code)
+        if record is not None:
+            documented = [c for c in record.code_list if c not in claimed]
+            if code not in record.code_list and documented:
+                message = (
+                    f"{code} ({one.title}) is unspecified, but the documentation supports "
+                    f"{_one_of(documented)}: code to the highest specificity documented"
+                )
+                return AuditFinding(
+                    code, Rule.unspecified, Severity.warning, message, source, tuple(documented)
+                )
+        siblings = self._siblings(code, when, day)
+        message = f"{code} ({one.title}) is an unspecified code, which draws audit scrutiny"
+        message += (
+            ": the documentation supports nothing more specific; query the provider when the "
+            "record suggests more"
+            if record is not None
+            else ": check the record supports nothing more specific, or query the provider"
+        )
+        if risk:
+            message += f". {risk}"
+        return finding(code, Rule.unspecified, message, source, siblings)
+
+    def _audit_risk(self, code: str) -> str:
+        if self.knowledge is None:
+            return ""
+        found = self.knowledge.for_code(code)
+        return found[1].audit_risk.strip() if found is not None else ""
+
+    def _siblings(self, code: str, when: ReleaseForDate, day: date | None) -> list[str]:
+        """The more specific codes beside an unspecified one, billable on the date."""
+        key = (code, self.span(day))
+        found = self._siblings_on.get(key)
+        if found is None:
+            found = self._siblings_on[key] = self._siblings_then(code, day)
+        return found
+
+    def _siblings_then(self, code: str, day: date | None) -> list[str]:
+        info = self.index.info(code)
+        parent = self.index.info(info.parent) if info is not None and info.parent else None
+        if parent is None:
+            return []
+        return [
+            other
+            for other in parent.children
+            if other != code
+            and not UNSPECIFIED.search(_title(self.index, other))
+            and self.releases.judge(other, day).billable
+        ]
+
+
+@cache
+def shared_auditor(rules: Path | None = None) -> Auditor:
+    """One auditor per process and rule file: loading takes about a second, and a worker
+    audits many partitions."""
+    return Auditor(rules)
+
+
+# ------------------------------------------------------------------ reading a claim
+
+
+def check_keys(claim: Mapping[str, Any]) -> None:
+    unknown = [key for key in claim if key[:1] != "_" and key not in CLAIM_KEYS]
+    if unknown:
+        raise ClaimError(
+            f"unknown key {unknown[0]!r}: a claim has codes, date_of_service, answers, note, "
+            "and keys beginning with _ (copied to the result)"
+        )
+
+
+def read_codes(raw: Any) -> list[str]:
+    """A claim's codes: a list of texts, or one text separated by spaces or semicolons."""
+    if isinstance(raw, str):
+        raw = [part for part in _SEPARATORS.split(raw) if part]
+    if not isinstance(raw, list) or not raw:
+        raise ClaimError(
+            'a claim needs "codes": its ICD-10-CM codes in reporting order '
+            '(e.g. "codes": ["M54.50", "G89.29"])'
+        )
+    bad = [item for item in raw if not isinstance(item, str)]
+    if bad:
+        raise ClaimError(f'codes are texts ("M54.50"), not {bad[0]!r}')
+    return raw
+
+
+def read_date(raw: Any) -> tuple[str | None, date | None]:
+    """The date of service (ISO, YYYY-MM-DD), or None when the claim has none."""
+    if raw is None or raw == "":
+        return None, None
+    if isinstance(raw, str) and _ISO_DATE.match(raw.strip()):
+        try:
+            return raw.strip(), date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise ClaimError(f"date_of_service {raw!r} is not a date: write it as YYYY-MM-DD (2025-03-01)")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _date_breaks(releases: Releases) -> list[date]:
+    """Every date on which a verdict can change: a release's first day, the day after its
+    last certain day, and each addenda entry's effective date."""
+    days = {entry.effective for entry in releases.addenda}
+    for release in releases.releases:
+        days.add(release.effective)
+        days.add(release.until + timedelta(days=1))
+    return sorted(days)
+
+
+def _covers_any(patterns: Sequence[str], code: str) -> bool:
+    return any(
+        code.startswith(pattern[:-1]) if pattern.endswith("-") else code == pattern
+        for pattern in patterns
+    )
+
+
+def _pain_managed(record: Result) -> bool:
+    """The documentation makes the encounter one for pain management: the tree coded a G89
+    code first-listed."""
+    return bool(record.codes) and (
+        record.codes[0].code.startswith(PAIN_CATEGORY)
+        and record.codes[0].sequence is Sequencing.first
+    )
+
+
+def _seventh_table(code: str, table: Mapping[str, str]) -> str:
+    """The 7th-character table as the tabular gives it."""
+    return f"Tabular {code}, 7th characters: " + "; ".join(f"{k} {v}" for k, v in table.items())
+
+
+def _one_of(codes: Sequence[str]) -> str:
+    if len(codes) == 1:
+        return codes[0]
+    return ", ".join(codes[:-1]) + " or " + codes[-1]
+
+
+def _title(index: TabularIndex, code: str) -> str:
+    info = index.info(code)
+    return info.title if info is not None else ""
