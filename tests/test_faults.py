@@ -536,8 +536,9 @@ def test_the_walker_in_a_bare_environment(bare_environment: dict[str, Any]) -> N
     flags = [flag for flag in LOW_BACK if flag != "region=lumbar" and flag != "-a"]
     args = [part for flag in flags for part in ("-a", flag)]
     options = {"cwd": str(bare_environment["cwd"]), "env": bare_environment["env"]}
-    child = pexpect.spawn(sys.executable, ["-m", "backcoder", "code", "-a", "red_flags=none",
-                          *args], encoding="utf-8", timeout=30, **options)  # fmt: skip
+    walked = ["-a", "red_flags=none", "-a", "fracture_cause=none", "-a", "condition=none", *args]
+    child = pexpect.spawn(sys.executable, ["-m", "backcoder", "code", *walked],
+                          encoding="utf-8", timeout=30, **options)  # fmt: skip
     child.expect(r"\(region\)")
     child.expect(r"> ")
     child.sendline("lumbar")
