@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from backcoder.notes import NoteReading, load_reader
+from backcoder.files.notes import load_reader
+from backcoder.notes import NoteReading
 
 
 @pytest.fixture(scope="session")

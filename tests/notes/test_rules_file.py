@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from backcoder.coding.bundle import RuleBundle
 from backcoder.errors import BackcoderError, RuleFileError
-from backcoder.notes.check import check_notes_file, notes_problems
+from backcoder.files.notes import check_notes_file, load_notes_file, notes_path
+from backcoder.notes.check import notes_problems
 from backcoder.notes.model import notes_schema_text, validate_notes
-from backcoder.notes.reader import load_notes_file
-from backcoder.notes.vocabulary import shipped_notes_path, tree_vocabulary
+from backcoder.notes.vocabulary import tree_vocabulary
 
-SHIPPED = shipped_notes_path()
+SHIPPED = notes_path()
 
 
 def shipped_data() -> dict:
@@ -29,8 +30,8 @@ def test_committed_schema_is_current() -> None:
     )
 
 
-def test_shipped_notes_file_is_sound() -> None:
-    assert check_notes_file(SHIPPED) == []
+def test_shipped_notes_file_is_sound(bundle: RuleBundle) -> None:
+    assert check_notes_file(SHIPPED, bundle.rules) == []
 
 
 def test_unknown_keys_are_refused() -> None:
@@ -54,14 +55,14 @@ def test_a_bad_regex_is_refused() -> None:
         validate_notes(data)
 
 
-def test_check_names_unknown_questions_values_and_missing_patterns() -> None:
+def test_check_names_unknown_questions_values_and_missing_patterns(bundle: RuleBundle) -> None:
     data = shipped_data()
     data["questions"]["nerve"]["values"]["sciatik"] = [{"phrases": ["sciatik"]}]
     del data["questions"]["nerve"]["values"]["sciatica"]
     data["questions"]["ghost"] = {"values": {"boo": [{"phrases": ["boo"]}]}}
     data["questions"]["injury"]["values"]["strain"][0]["implies"] = {"trauma": "maybe"}
     del data["questions"]["side"]
-    problems = notes_problems(validate_notes(data), tree_vocabulary())
+    problems = notes_problems(validate_notes(data), tree_vocabulary(bundle.rules))
     assert "questions.nerve: 'sciatik' is not a value of nerve" in problems
     assert "questions.nerve: 'sciatica' has no patterns and is not declared unsettled" in problems
     assert "questions.ghost: not a question of the tree" in problems

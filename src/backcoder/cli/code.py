@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,11 +21,15 @@ from backcoder.cli.common import (
 )
 from backcoder.cli.complete import complete_answer
 from backcoder.coding.coder import Coder
-from backcoder.coding.result import problems_of
+from backcoder.coding.records import Record
+from backcoder.coding.result import Result, problems_of
 from backcoder.files.bundle import load_bundle
 from backcoder.files.json_writer import replay_answers, result_text
 from backcoder.files.reading import load_answers_file
 from backcoder.files.writing import write_whole
+
+if TYPE_CHECKING:
+    from backcoder.cli.notes import NoteInput
 
 AnswerOption = Annotated[
     list[str] | None,
@@ -36,6 +40,16 @@ AnswerOption = Annotated[
         help="An answer (repeatable); several values comma-separated: -a region=cervical,lumbar.",
         show_default=False,
         autocompletion=complete_answer,
+    ),
+]
+NoteOption = Annotated[
+    str | None,
+    typer.Option(
+        "--note",
+        metavar="FILE|-",
+        help="Code from a clinical note (UTF-8 text; - reads standard input): every answer it "
+        "settles is taken and quoted; -a and --answers override it. Needs backcoder[notes].",
+        show_default=False,
     ),
 ]
 AnswersFileOption = Annotated[
@@ -55,6 +69,7 @@ AnswersFileOption = Annotated[
 def code(
     answer: AnswerOption = None,
     answers_file: AnswersFileOption = None,
+    note: NoteOption = None,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt: a missing answer exits 2.")
     ] = False,
@@ -74,22 +89,18 @@ def code(
 ) -> None:
     """Code one record: answers from flags or a file, the rest asked at the prompt."""
     env = environment()
-    inputs = [*rules_inputs(rules), *([(str(answers_file), answers_file)] if answers_file else [])]
-    guard_outputs(inputs, [(str(save), save)] if save is not None else [])
+    guard_outputs(_inputs(rules, answers_file, note), [(str(save), save)] if save else [])
     chosen = output_format(form, json_output)
     if chosen is Format.fhir:
         from backcoder.fhir import require_fhir
 
         require_fhir()  # before any question is asked
     coder = Coder(load_bundle(rules))
+    noted = _read_note(note, coder) if note is not None else None
     file_answers = read_answers(answers_file, coder) if answers_file is not None else None
-    record = coder.gather(answer or [], file_answers)
-    if no_input or not env.stdin_isatty:
-        result = coder.code_record(record)
-    else:
-        from backcoder.cli.walker import Walker
-
-        result = Walker(coder, env).run(record)
+    record = coder.gather(answer or [], file_answers, noted.record if noted else None)
+    prompting = not no_input and env.stdin_isatty and note != "-"
+    result = _coded(coder, record, noted, prompting)
     if save is not None:
         write_answers(save, replay_answers(result))
     if chosen is Format.json:
@@ -112,6 +123,48 @@ def code(
                 fields.setdefault(step.question, ",".join(step.answer.values))
         text = CodeBook(coder.bundle).render_template(result.code_list, fields)
         (env.stdout if chosen is Format.text else env.stderr).write("\n" + text)
+
+
+def _coded(coder: Coder, record: Record, noted: NoteInput | None, prompting: bool) -> Result:
+    """The record coded: by the walker when it may prompt (after the review of what the note
+    settled), else at once, the note's silence settling what it leaves open."""
+    if not prompting:
+        if noted is not None:
+            from backcoder.notes.records import settle_silence
+
+            record = settle_silence(coder, record, noted.notes)
+        result = coder.code_record(record)
+    else:
+        from backcoder.cli.walker import Walker
+
+        env = environment()
+        if noted is not None:
+            from backcoder.cli.notes import NoteReview
+
+            record = NoteReview(coder, env).run(record, noted.reading)
+        result = Walker(coder, env).run(record)
+    if noted is None:
+        return result
+    from backcoder.notes.records import with_findings
+
+    return with_findings(result, noted.reading)
+
+
+def _inputs(rules: Path | None, answers_file: Path | None, note: str | None) -> list[Any]:
+    """The files `code` reads, which no output may overwrite."""
+    inputs: list[Any] = [*rules_inputs(rules)]
+    if answers_file is not None:
+        inputs.append((str(answers_file), answers_file))
+    if note is not None and note != "-":
+        inputs.append((note, Path(note)))
+    return inputs
+
+
+def _read_note(source: str, coder: Coder) -> NoteInput:
+    """The note read (medspaCy is imported here, and only here, for `code`)."""
+    from backcoder.cli.notes import read_note
+
+    return read_note(source, coder, environment())
 
 
 def read_answers(path: Path, coder: Coder) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from backcoder.coding.result import (
@@ -14,6 +15,7 @@ from backcoder.coding.result import (
     CodeLine,
     EncounterResult,
     Hint,
+    NoteFindings,
     PathEntry,
     ProblemResult,
     Query,
@@ -21,7 +23,7 @@ from backcoder.coding.result import (
     Result,
     RulesRef,
 )
-from backcoder.engine.answers import Answer
+from backcoder.engine.answers import Answer, Source
 
 
 def say(console: Console, indent: int, markup: str) -> None:
@@ -74,12 +76,13 @@ def show_encounter(console: Console, result: EncounterResult) -> None:
     _rationale(console, result.rationale)
     for number, problem in enumerate(result.problems, 1):
         console.print(f"\n[bold underline]Problem {number}[/]: {', '.join(problem.code_list)}")
-        _path(console, problem.path)
+        _path(console, problem.path, result.note, number)
         _queries(console, problem.queries)
         _checklist(console, problem.checklist)
         _more_specific(console, problem.more_specific)
         _unused(console, problem.unused)
     _unused(console, result.unused, "shared answers")
+    _note(console, result.note)
     _rules_line(console, result.rules)
 
 
@@ -88,11 +91,12 @@ def show_result(console: Console, result: ProblemResult) -> None:
         console.print(f"[bold red]! {warning}[/]")
     _codes(console, result.codes)
     _rationale(console, result.rationale)
-    _path(console, result.path)
+    _path(console, result.path, result.note)
     _queries(console, result.queries)
     _checklist(console, result.checklist)
     _more_specific(console, result.more_specific)
     _unused(console, result.unused)
+    _note(console, result.note)
     _rules_line(console, result.rules)
 
 
@@ -140,7 +144,14 @@ def _rationale(console: Console, rationale: Sequence[Reason]) -> None:
             say(console, 4, f"[dim]source: {source}[/]")
 
 
-def _path(console: Console, path: Sequence[PathEntry]) -> None:
+def _path(
+    console: Console,
+    path: Sequence[PathEntry],
+    note: NoteFindings | None = None,
+    problem: int = 1,
+) -> None:
+    """The questions asked and their answers; under each answer a note gave (or that
+    overrode the note's), the words of the note that gave it."""
     console.print("\n[bold]Path[/]")
     for step in path:
         answer = step.answer
@@ -151,6 +162,44 @@ def _path(console: Console, path: Sequence[PathEntry]) -> None:
         console.print(
             f"  {step.question} = {_text(answer.values)}  [dim]({answer.source.value}{instead})[/]"
         )
+        if note is not None and Source.note in (answer.source, over and over.source):
+            _quotes(console, note, step.question, problem)
+
+
+def _quotes(console: Console, note: NoteFindings, question: str, problem: int) -> None:
+    """The evidence for one answer: the problem's own, else the visit's shared one; an answer
+    with none is what the note's silence settled (not_documented, or the rules' reading)."""
+    own = [e for e in note.evidence if e.id == question and e.problem == problem]
+    found = own or [e for e in note.evidence if e.id == question and e.problem is None]
+    for item in found:
+        console.print(
+            f'      [green]"{escape(item.quote)}"[/]  '
+            f"[dim]{item.section}, characters {item.start}-{item.end}[/]"
+        )
+    if not found:
+        console.print("      [dim](the note is silent on it)[/]")
+
+
+def _note(console: Console, note: NoteFindings | None) -> None:
+    """What the note said that was not taken, and the contradictions it resolved."""
+    if note is None:
+        return
+    if note.set_aside:
+        console.print("\n[bold]Seen in the note and set aside[/]")
+        for item in note.set_aside:
+            cue = f": {escape(item.cue)}" if item.cue else ""
+            console.print(
+                f'  {item.id}={item.value}  [yellow]"{escape(item.quote)}"[/]  '
+                f"[dim]{item.reason}{cue} ({item.section}, characters {item.start}-{item.end})[/]"
+            )
+    if note.conflicts:
+        console.print("\n[bold]Contradictions in the note[/]")
+        for item in note.conflicts:
+            where = f"problem {item.problem}: " if item.problem else ""
+            console.print(
+                f"  {where}{item.id}={item.value}, not {item.overridden} "
+                f'[yellow]"{escape(item.quote)}"[/]: {escape(item.rule)}'
+            )
 
 
 def _queries(console: Console, queries: Sequence[Query]) -> None:

@@ -60,26 +60,51 @@ def check(
     shipped = path is None
     path = path or shipped_rules_path()
     guard_outputs(rules_inputs(path))
-    problems = check_rules(parse_rules(path), OfficialTabular(), parse_knowledge(path))
+    rules = parse_rules(path)
+    problems = check_rules(rules, OfficialTabular(), parse_knowledge(path))
+    note_problems = _check_notes(path, rules)
     current = has_current_build(path)
     if json_output:
         report = {
             "path": str(path),
-            "ok": not problems,
+            "ok": not (problems or note_problems),
             "built": current,
-            "problems": [{"node": p.node, "reason": p.reason} for p in problems],
+            "problems": [{"node": p.node, "reason": p.reason} for p in problems]
+            + [{"node": "notes", "reason": line} for line in note_problems],
         }
         env.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
         for problem in problems:
             print(problem.line(str(path)), file=env.stderr)
-    if problems:
-        raise RulesNotSound(f"{path}: {plural(len(problems), 'problem')} found")
+        for line in note_problems:
+            print(line, file=env.stderr)
+    if problems or note_problems:
+        count = len(problems) + len(note_problems)
+        raise RulesNotSound(f"{path}: {plural(count, 'problem')} found")
     if json_output:
         return
     build_command = "backcoder rules build" + ("" if shipped else f" {shlex.quote(str(path))}")
     stale = "" if current else f"; its built form is missing or stale: run `{build_command}`"
     print(f"{path}: ok{stale}", file=env.stdout)
+    notes = _notes_beside(path)
+    if notes.is_file():
+        print(f"{notes}: ok", file=env.stdout)
+
+
+def _check_notes(path: Path, rules: RuleSet) -> list[str]:
+    """The problems of the note-reading rules beside the rule file (`NAME.notes.yaml`), when
+    there are any: every pattern names a real question and value, every value a note can
+    settle has patterns. Checking them never loads the NLP library."""
+    from backcoder.files.notes import check_notes_file
+
+    notes = _notes_beside(path)
+    return check_notes_file(notes, rules) if notes.is_file() else []
+
+
+def _notes_beside(path: Path) -> Path:
+    from backcoder.notes.vocabulary import notes_path_beside
+
+    return notes_path_beside(path)
 
 
 @app.command("build", epilog="\b\nExample:\n  backcoder rules build mini.yaml")
@@ -172,10 +197,23 @@ def schema(
         bool,
         typer.Option("--result", help="The schema of a coding result instead of a rule file."),
     ] = False,
+    notes: Annotated[
+        bool,
+        typer.Option("--notes", help="The schema of note-reading rule files (NAME.notes.yaml)."),
+    ] = False,
 ) -> None:
-    """Print the JSON Schema of rule files (committed as rules/rule-file.schema.json), or with
-    --result of a result (committed as docs/result.schema.json)."""
-    environment().stdout.write(result_schema_text() if result else schema_text())
+    """Print the JSON Schema of rule files (committed as rules/rule-file.schema.json), with
+    --result of a result (docs/result.schema.json), with --notes of note-reading rule files
+    (rules/notes-file.schema.json)."""
+    if result and notes:
+        raise BackcoderError("--result and --notes ask for different schemas: give one of them")
+    if notes:
+        from backcoder.notes.model import notes_schema_text
+
+        text = notes_schema_text()
+    else:
+        text = result_schema_text() if result else schema_text()
+    environment().stdout.write(text)
 
 
 def schema_text() -> str:

@@ -64,9 +64,15 @@ class Coder:
         shared, _ = split_flags(parse_assignment(flag) for flag in flags)
         return layers.with_layer(Source.flag, self.parse_flags(shared))
 
-    def gather(self, flags: Iterable[str], file_answers: Mapping[str, Any] | None) -> Record:
+    def gather(
+        self,
+        flags: Iterable[str],
+        file_answers: Mapping[str, Any] | None,
+        note: Record | None = None,
+    ) -> Record:
         """The record a command codes: an answers file's (a flat record or one with
-        `problems`) under the `-a` flags, shared (`ID=VALUE`) and per problem (`N.ID=VALUE`)."""
+        `problems`) under the `-a` flags, shared (`ID=VALUE`) and per problem (`N.ID=VALUE`);
+        a clinical note's record, when given, under both."""
         from backcoder.coding.records import merge_records, parse_record
 
         shared, per_problem = split_flags(parse_assignment(flag) for flag in flags)
@@ -77,7 +83,8 @@ class Coder:
                 flagged[number] = self.parse_flags(raw, f"-a {number}.")
             except BackcoderError as exc:
                 raise type(exc)(f"problem {number}: {exc}") from None
-        return merge_records(file, Record(self.parse_flags(shared), None), flagged)
+        flagged_shared = Record(self.parse_flags(shared), None)
+        return merge_records(file, flagged_shared, flagged, note, self.rules.visit)
 
     def code_record(
         self, record: Record, *, missing_hint: str = "pass -a {question}=VALUE"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from backcoder.engine.answers import Answer, AnswerLayers, Source, parse_answers
@@ -87,18 +88,30 @@ def split_flags(
 
 
 def merge_records(
-    file: Record | None, flags: Record, flagged: dict[int, dict[str, Answer]]
+    file: Record | None,
+    flags: Record,
+    flagged: dict[int, dict[str, Answer]],
+    note: Record | None = None,
+    visit: Iterable[str] = (),
 ) -> Record:
     """A file's record under the flags': flags win at the same level (shared over shared,
-    problem N over problem N); a problem's own answer wins over a shared one."""
+    problem N over problem N); a problem's own answer wins over a shared one.
+
+    A clinical note's record, when there is one, lies under both: whatever the user gives
+    overrides what the note says (each overriding answer names the note's in `overrides`),
+    a shared answer of the user's even over a problem's answer of the note's. A one-problem
+    note under a user's problems is their problem 1, its `visit` answers shared."""
     base = file or Record({}, None)
-    shared = (
+    below = _as_problems(note, visit) if note is not None and (base.problems or flagged) else note
+    below = below or Record({}, None)
+    user_shared = (
         AnswerLayers().with_layer(Source.file, base.shared).with_layer(Source.flag, flags.shared)
-    )
-    listed = len(base.problems or [])
-    count = max([listed, *flagged]) if flagged or base.problems else 0
+    ).merged()
+    shared = {**below.shared, **_over(user_shared, below.shared)}
+    listed = max(len(base.problems or []), len(below.problems or []))
+    count = max([listed, *flagged]) if flagged or listed else 0
     if count == 0:
-        return Record(shared.merged(), None)
+        return Record(shared, None)
     problems = []
     for number in range(1, count + 1):
         if number > listed and number not in flagged:
@@ -106,7 +119,63 @@ def merge_records(
                 f"problem {number} has no answers of its own: give them as -a {number}.ID=VALUE "
                 f"or under `{PROBLEMS}` in the answers file"
             )
-        from_file = base.problems[number - 1] if number <= listed else {}  # type: ignore[index]
+        from_file = _nth(base.problems, number)
         own = AnswerLayers().with_layer(Source.file, from_file)
-        problems.append(own.with_layer(Source.flag, flagged.get(number, {})).merged())
-    return Record(shared.merged(), problems)
+        user_own = own.with_layer(Source.flag, flagged.get(number, {})).merged()
+        noted = _nth(below.problems, number)
+        mine = {key: answer for key, answer in noted.items() if key not in user_shared}
+        mine.update(_over({k: a for k, a in user_shared.items() if k in noted}, noted))
+        mine.update(_over(user_own, {**below.shared, **noted}))
+        problems.append(mine)
+    return Record(shared, problems)
+
+
+def _nth(problems: list[dict[str, Answer]] | None, number: int) -> dict[str, Answer]:
+    return problems[number - 1] if problems and number <= len(problems) else {}
+
+
+def _as_problems(note: Record, visit: Iterable[str]) -> Record:
+    """A one-problem note as problem 1 of an encounter: its visit answers stay shared."""
+    if note.problems is not None:
+        return note
+    shared_keys = set(visit)
+    shared = {k: a for k, a in note.shared.items() if k in shared_keys}
+    own = {k: a for k, a in note.shared.items() if k not in shared_keys}
+    return Record(shared, [own])
+
+
+def _over(answers: Mapping[str, Answer], below: Mapping[str, Answer]) -> dict[str, Answer]:
+    """`answers`, each naming the different answer of `below` it overrides (unless it already
+    names one nearer to it, a file's answer under a flag)."""
+    merged = {}
+    for key, answer in answers.items():
+        under = below.get(key)
+        if under is not None and answer.overrides is None and under.values != answer.values:
+            answer = replace(answer, overrides=under)
+        merged[key] = answer
+    return merged
+
+
+def set_answer(record: Record, problem: int | None, question: str, answer: Answer) -> Record:
+    """The record with one answer changed (the walker's review of a note): a shared answer
+    replaces the question's answers in every problem too; `problem` N only problem N's."""
+    if problem is None or record.problems is None:
+        if problem not in (None, 1):
+            raise AnswerError(
+                f"problem {problem}: the record has one problem; give {question}=VALUE"
+            )
+        old = {**record.shared, **(record.problems[0] if record.problems else {})}
+        shared = {**record.shared, **_over({question: answer}, old)}
+        if record.problems is None:
+            return Record(shared, None)
+        changed = [
+            {**own, **_over({question: answer}, own)} if question in own else own
+            for own in record.problems
+        ]
+        return Record(shared, changed)
+    if not 1 <= problem <= len(record.problems):
+        raise AnswerError(f"problem {problem}: the record has problems 1 to {len(record.problems)}")
+    problems = [dict(own) for own in record.problems]
+    below = {**record.shared, **problems[problem - 1]}
+    problems[problem - 1].update(_over({question: answer}, below))
+    return Record(dict(record.shared), problems)

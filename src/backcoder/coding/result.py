@@ -85,6 +85,68 @@ class Hint(NamedTuple):
     problem: int | None = None
 
 
+class Evidence(NamedTuple):
+    """The words of a clinical note that settled one answer: `note[start:end] == quote`, in
+    code points of the note as read. `problem` is 1-based; None for an answer a note with
+    several problems states for the whole visit (it applies to every problem that does not
+    set it)."""
+
+    problem: int | None
+    id: str
+    value: str
+    quote: str
+    start: int
+    end: int
+    section: str
+
+
+class SetAside(NamedTuple):
+    """A mention seen in the note and not taken: `reason` is negated, historical,
+    hypothetical, family, other_person, review_of_systems or section; `cue` is the words or
+    the section title that decided it."""
+
+    id: str
+    value: str
+    quote: str
+    start: int
+    end: int
+    section: str
+    reason: str
+    cue: str
+
+
+class Conflict(NamedTuple):
+    """Two values of one answer in the note: the one taken, the one overridden (quoted), and
+    the rule that decided (the assessment wins over the history, ...)."""
+
+    problem: int | None
+    id: str
+    value: str
+    overridden: str
+    quote: str
+    start: int
+    end: int
+    section: str
+    rule: str
+
+
+class NoteFindings(NamedTuple):
+    """What a clinical note gave a result: the evidence for each answer it settled, the
+    mentions it set aside and the contradictions it resolved."""
+
+    evidence: tuple[Evidence, ...] = ()
+    set_aside: tuple[SetAside, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+
+    def of_problem(self, number: int) -> NoteFindings:
+        """The findings of one problem of an encounter (its own answers and conflicts)."""
+        return NoteFindings(
+            tuple(item for item in self.evidence if item.problem == number),
+            (),
+            tuple(item for item in self.conflicts if item.problem == number),
+        )
+
+
 class RulesRef(NamedTuple):
     name: str
     version: str
@@ -107,6 +169,8 @@ class ProblemResult(NamedTuple):
     """The answers of the path that did not come from a default: replayable."""
     rules: RulesRef
     backcoder: str
+    note: NoteFindings | None = None
+    """When the answers came from a clinical note: the evidence, set-asides and conflicts."""
 
     @property
     def code_list(self) -> list[str]:
@@ -132,6 +196,9 @@ class EncounterResult(NamedTuple):
     """The shared answers the record gave (replayed at its top level)."""
     rules: RulesRef
     backcoder: str
+    note: NoteFindings | None = None
+    """When the answers came from a clinical note: the evidence (each naming its problem),
+    set-asides and conflicts; each problem's own are also in its result's `note`."""
 
     @property
     def code_list(self) -> list[str]:

@@ -25,11 +25,12 @@ from typing import Any
 from backcoder import __version__
 from backcoder.coding.coder import Coder
 from backcoder.coding.encounter import in_problem
-from backcoder.coding.records import PROBLEMS, raw_problems
+from backcoder.coding.records import PROBLEMS, Record, merge_records, parse_record, raw_problems
 from backcoder.coding.result import ProblemResult, RulesRef
 from backcoder.engine.answers import Answer, Source, parse_answer
 from backcoder.errors import AnswerError, BackcoderError
 from backcoder.files.json_writer import (
+    any_json,
     checklist_json,
     code_json,
     hint_json,
@@ -49,6 +50,8 @@ from backcoder.files.reading import (
     too_deep,
 )
 
+NOTE = "note"
+"""The key of a line that carries a clinical note to code from (`code --note` for batch)."""
 CACHE_SIZE = 16384
 """Distinct records (and, separately, distinct paths) whose JSON is kept: about 40 MB."""
 
@@ -113,6 +116,7 @@ class BatchCoder:
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
         self._encounters = BoundedCache(ENCOUNTER_CACHE_SIZE)  # problems' paths -> JSON
         self._fragments = BoundedCache()  # a code line or reason -> its JSON
+        self._reader: Any = None  # the note reader, built on the first line with a note
         self.counts = BatchCounts()
 
     def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
@@ -170,8 +174,43 @@ class BatchCoder:
             message = f"a {type(record).__name__}, not a JSON object of answers"
             return _error_line(number, (), message), False, None
         carried = [(key, record.pop(key)) for key in [k for k in record if k[:1] == "_"]]
-        body, ok = self._body(tuple(record.items()))
+        if NOTE in record:
+            body, ok = self._note_body(record.pop(NOTE), record)
+        else:
+            body, ok = self._body(tuple(record.items()))
         return _line_prefix(number, carried) + body, ok, body
+
+    def _note_body(self, note: Any, answers: dict[str, Any]) -> tuple[bytes, bool]:
+        """A line carrying a clinical note: the note read (the reader built on the first such
+        line), the line's answers over the note's, and what the note leaves open settled by
+        its silence; always a result or an error, never a dropped line."""
+        from backcoder.notes.records import note_record, settle_silence, with_findings
+
+        try:
+            if not isinstance(note, str):
+                raise AnswerError(
+                    f"{NOTE} is the clinical note's text, not {_json_kind(note)}; "
+                    'e.g. {"note": "HPI: low back pain ..."}'
+                )
+            coder, reader = self.coder, self._note_reader()
+            reading = reader.read(note)
+            user = parse_record(coder.rules, answers, Source.batch)
+            noted = note_record(coder.rules, reading)
+            record = merge_records(user, Record({}, None), {}, noted, coder.rules.visit)
+            record = settle_silence(coder, record, reader.notes)
+            result = coder.code_record(record, missing_hint="add it to the line")
+        except BackcoderError as exc:
+            return _error_body(str(exc)), False
+        data = any_json(with_findings(result, reading))
+        return (", " + _to_json(data)[1:]).encode(), True
+
+    def _note_reader(self) -> Any:
+        """The note reader of the batch's rules, loaded once (medspaCy's load is the cost)."""
+        if self._reader is None:
+            from backcoder.files.notes import load_reader
+
+            self._reader = load_reader(self.coder.bundle.path)
+        return self._reader
 
     def _body(self, items: tuple[tuple[str, Any], ...]) -> tuple[bytes, bool]:
         """The body for a record's answers; texts key the cache as they are, any other JSON
@@ -438,6 +477,11 @@ def _hashable(value: Any) -> Any:
     if kind is dict:
         return ("object", tuple((name, _hashable(item)) for name, item in value.items()))
     return (kind.__name__, value)
+
+
+def _json_kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number")
 
 
 def _json_value(value: Any) -> str:

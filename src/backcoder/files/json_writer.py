@@ -15,6 +15,7 @@ from backcoder.coding.result import (
     CodeLine,
     EncounterResult,
     Hint,
+    NoteFindings,
     PathEntry,
     ProblemResult,
     Query,
@@ -140,6 +141,17 @@ def result_json(result: ProblemResult, *, unused: bool = True) -> dict[str, Any]
     data["answers"] = answers_json(result.answers)
     data["rules"] = rules_json(result.rules)
     data["backcoder"] = result.backcoder
+    if result.note is not None:
+        data.update(note_json(result.note))
+    return data
+
+
+def note_json(findings: NoteFindings, *, set_aside: bool = True) -> dict[str, Any]:
+    """What a clinical note gave the result: evidence, mentions set aside and conflicts."""
+    data: dict[str, Any] = {"evidence": [item._asdict() for item in findings.evidence]}
+    if set_aside:
+        data["set_aside"] = [item._asdict() for item in findings.set_aside]
+    data["conflicts"] = [item._asdict() for item in findings.conflicts]
     return data
 
 
@@ -150,7 +162,7 @@ def encounter_json(result: EncounterResult) -> dict[str, Any]:
 
     `path` lists every problem's questions, each entry naming its problem; `answers` is the
     record to replay (shared answers at the top, each problem's own under `problems`)."""
-    return {
+    data: dict[str, Any] = {
         "codes": [code_json(line) for line in result.codes],
         "path": [
             path_json(step._replace(problem=number))
@@ -166,8 +178,11 @@ def encounter_json(result: EncounterResult) -> dict[str, Any]:
         "answers": replay_record(result),
         "rules": rules_json(result.rules),
         "backcoder": result.backcoder,
-        "problems": [problem_json(problem) for problem in result.problems],
     }
+    if result.note is not None:
+        data.update(note_json(result.note))
+    data["problems"] = [problem_json(problem) for problem in result.problems]
+    return data
 
 
 def problem_json(result: ProblemResult, *, unused: bool = True) -> dict[str, Any]:
@@ -179,6 +194,8 @@ def problem_json(result: ProblemResult, *, unused: bool = True) -> dict[str, Any
     }
     if unused:
         data["unused"] = answers_json(result.unused)
+    if result.note is not None:
+        data.update(note_json(result.note, set_aside=False))
     return data
 
 

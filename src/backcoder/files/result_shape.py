@@ -72,6 +72,46 @@ class RulesJSON(TypedDict):
     icd10cm: str
 
 
+class EvidenceJSON(TypedDict):
+    """The words of the note that settled an answer: `note[start:end] == quote` in code
+    points; `problem` is null for an answer a note with several problems states for all."""
+
+    problem: int | None
+    id: str
+    value: str
+    quote: str
+    start: int
+    end: int
+    section: str
+
+
+class SetAsideJSON(TypedDict):
+    """A mention seen in the note and not taken, with the reason and the words that decided."""
+
+    id: str
+    value: str
+    quote: str
+    start: int
+    end: int
+    section: str
+    reason: str
+    cue: str
+
+
+class ConflictJSON(TypedDict):
+    """Two values of one answer in the note: `value` taken, `overridden` (quoted) not."""
+
+    problem: int | None
+    id: str
+    value: str
+    overridden: str
+    quote: str
+    start: int
+    end: int
+    section: str
+    rule: str
+
+
 class ResultJSON(TypedDict):
     codes: list[CodeJSON]
     path: list[PathJSON]
@@ -85,15 +125,23 @@ class ResultJSON(TypedDict):
     """The record to replay; an encounter's holds `problems`, a list of answer objects."""
     rules: RulesJSON
     backcoder: str
+    evidence: NotRequired[list[EvidenceJSON]]
+    """Coded from a clinical note (`--note`, a batch line's `note`): one entry per answer the
+    note settled. The three note fields are present exactly when a note was read."""
+    set_aside: NotRequired[list[SetAsideJSON]]
+    conflicts: NotRequired[list[ConflictJSON]]
 
 
 class ProblemJSON(TypedDict):
-    """One problem of an encounter: its own codes, path, queries and unused answers."""
+    """One problem of an encounter: its own codes, path, queries and unused answers (and,
+    from a note, its own evidence and conflicts)."""
 
     codes: list[CodeJSON]
     path: list[PathJSON]
     queries: list[QueryJSON]
     unused: dict[str, AnswerJSON]
+    evidence: NotRequired[list[EvidenceJSON]]
+    conflicts: NotRequired[list[ConflictJSON]]
 
 
 class EncounterJSON(ResultJSON):

@@ -1,15 +1,15 @@
 """The static proof of a note-reading rule file against the tree it reads for.
 
-Called by `rules check` (one line per problem, like the tree's own proof): every pattern names
-a real question and value; every value a note can settle has patterns, and every other value
-is declared unsettled with a reason; every question of the tree is read or declared not read;
-implications, preferences, refinements and ConText type lists name real questions and values.
+Called by `rules check` through `backcoder.files.notes.check_notes_file` (one line per
+problem, like the tree's own proof): every pattern names a real question and value; every
+value a note can settle has patterns, and every other value is declared unsettled with a
+reason; every question of the tree is read or declared not read; implications, preferences,
+refinements and ConText type lists name real questions and values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from backcoder.notes.model import NOT_DOCUMENTED, NotesFile, QuestionPatterns
 
@@ -49,6 +49,9 @@ def _question_problems(
         for value in sorted(values - {NOT_DOCUMENTED})
         if value not in spec.values and value not in spec.unsettled
     ]
+    silent = spec.when_silent
+    if silent is not None and silent.value not in values:
+        problems.append(f"{where}.when_silent: {silent.value!r} is not a value of {question}")
     problems += [
         f"{where}.prefer: {value!r} is not a value read here"
         for value in spec.prefer
@@ -93,19 +96,4 @@ def _answer_problems(
         f"{where}: {value!r} is not a value of {question}"
         for value in values
         if value not in known[question]
-    ]
-
-
-def check_notes_file(notes_path: Path, rules_path: Path | None = None) -> list[str]:
-    """The problems of the note-reading rule file at `notes_path`, against the tree at
-    `rules_path` (the shipped tree when None), each line prefixed with the file's name."""
-    from backcoder.notes.reader import load_notes_file
-    from backcoder.notes.vocabulary import RuleFileError, tree_vocabulary
-
-    try:
-        notes = load_notes_file(notes_path)
-    except RuleFileError as error:
-        return [str(error)]
-    return [
-        f"{notes_path.name}: {line}" for line in notes_problems(notes, tree_vocabulary(rules_path))
     ]

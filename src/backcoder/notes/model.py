@@ -84,6 +84,26 @@ class Pattern:
 
 
 @notes_class
+class Silence:
+    """What a note that says nothing of a question settles when nobody is asked (`--no-input`,
+    batch), for a question without `not_documented`: the documentation-based reading (a link
+    the provider did not write is not coded), with the reason a coder reviewing it reads."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    value: str
+    why: str
+
+    def __post_init__(self) -> None:
+        if self.value == NOT_DOCUMENTED:
+            raise ValueError(
+                "not_documented is what a silent note gives wherever the question offers it"
+            )
+        if not self.why.strip():
+            raise ValueError("say why silence means this value")
+
+
+@notes_class
 class QuestionPatterns:
     """How the reader settles one question of the tree."""
 
@@ -109,6 +129,9 @@ class QuestionPatterns:
     """The answer that tells problems apart and routes other sentences to a problem (region)."""
     one_problem_each: bool = False
     """Each value is a problem of its own (a T12 and an L1 fracture: two problems)."""
+    when_silent: Silence | None = None
+    """The answer when the note says nothing of it and nobody is asked; questions offering
+    `not_documented` take that instead (it raises the physician query)."""
 
     def __post_init__(self) -> None:
         if NOT_DOCUMENTED in self.values or NOT_DOCUMENTED in self.unsettled:

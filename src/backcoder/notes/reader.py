@@ -25,7 +25,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from backcoder.notes.model import NotesFile, QuestionPatterns
@@ -494,9 +493,7 @@ def _flatten(reading: NoteReading) -> None:
 
 
 def _renumbered(item: Any) -> Any:
-    from dataclasses import replace
-
-    return item if item.problem == 1 else replace(item, problem=1)
+    return item if item.problem == 1 else item._replace(problem=1)
 
 
 def _status(target: Target) -> tuple[str, str]:
@@ -569,8 +566,9 @@ def _conflict(winner: Evidence, loser: Evidence, rule: str) -> Conflict:
     )
 
 
-def load_notes_file(path: Path) -> NotesFile:
-    """A note-reading rule file, validated; one line naming the file and the first problem."""
+def parse_notes(text: str, where: str) -> NotesFile:
+    """A note-reading rule file's text, validated; one line naming `where` (the file) and the
+    first problem. The caller reads the file (the files floor), this only parses it."""
     import yaml
 
     from backcoder.notes.model import validate_notes
@@ -578,20 +576,22 @@ def load_notes_file(path: Path) -> NotesFile:
 
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a tenth of the time
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise RuleFileError(f"{path}: cannot read the note-reading rules ({reason})") from None
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
-        raise RuleFileError(f"{path}: not valid YAML ({_first_line(str(error))})") from None
+        raise RuleFileError(f"{where}: not valid YAML ({_first_line(str(error))})") from None
+    if not isinstance(data, dict):
+        raise RuleFileError(
+            f"{where}: a note-reading rule file is a mapping with name, version, for_rules, "
+            "sections and questions"
+        )
     try:
         return validate_notes(data)
     except Exception as error:  # pydantic's ValidationError, imported lazily
         errors = getattr(error, "errors", None)
         if callable(errors):
             first = errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise RuleFileError(f"{path}: {where}: {first['msg']}") from None
+            where_in = ".".join(str(part) for part in first["loc"]) or "(top)"
+            raise RuleFileError(f"{where}: {where_in}: {first['msg']}") from None
         raise
 
 

@@ -7,54 +7,12 @@ why, and every contradiction the reader resolved says how.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+from backcoder.coding.result import Conflict, Evidence, NoteFindings, SetAside
+
 Answer = str | list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """The words that settled one answer. `problem` is 1-based; None for a shared answer of a
-    note with several problems (it applies to every problem that does not set it)."""
-
-    problem: int | None
-    id: str
-    value: str
-    quote: str
-    start: int
-    end: int
-    section: str
-
-
-@dataclass(frozen=True, slots=True)
-class SetAside:
-    """A mention seen and not taken: `reason` is negated, historical, hypothetical, family,
-    other_person, review_of_systems or section; `cue` is the words or title that decided it."""
-
-    id: str
-    value: str
-    quote: str
-    start: int
-    end: int
-    section: str
-    reason: str
-    cue: str
-
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    """Two values of one answer in the note: which was taken, which was overridden, and why."""
-
-    problem: int | None
-    id: str
-    value: str
-    overridden: str
-    quote: str
-    start: int
-    end: int
-    section: str
-    rule: str
 
 
 @dataclass(slots=True)
@@ -81,7 +39,11 @@ class NoteReading:
         """JSON-ready: the record, then the evidence, the mentions set aside and conflicts."""
         return {
             "record": self.record(),
-            "evidence": [asdict(item) for item in self.evidence],
-            "set_aside": [asdict(item) for item in self.set_aside],
-            "conflicts": [asdict(item) for item in self.conflicts],
+            "evidence": [item._asdict() for item in self.evidence],
+            "set_aside": [item._asdict() for item in self.set_aside],
+            "conflicts": [item._asdict() for item in self.conflicts],
         }
+
+    def findings(self) -> NoteFindings:
+        """The evidence, set-asides and conflicts as a result carries them."""
+        return NoteFindings(tuple(self.evidence), tuple(self.set_aside), tuple(self.conflicts))
