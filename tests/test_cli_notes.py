@@ -310,8 +310,10 @@ def test_rules_schema_notes_prints_the_committed_schema(cli: Any) -> None:
 
 
 REVIEW = r"> \(Enter to accept and go on; ID=VALUE to change one, N\.ID=VALUE for problem N\) "
-QUESTION = r"> \(number or id(?:, several separated by commas)?; \? help, b back\) "
-ANOTHER = r"> \(y / N; b back\) "
+QUESTION = (
+    r"> \((?:number or id|numbers or ids, comma-separated)(?:; Enter: [\w,]+)?; \? help, < back\) "
+)
+ANOTHER = r"> \(y / N; < back\) "
 WALKER_ANSWERS = {
     "red_flags": "none",
     "fracture_cause": "none",
