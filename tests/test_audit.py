@@ -216,15 +216,19 @@ def test_csv_row_with_wrong_cell_count_gives_an_error_line(
     assert [line["line"] for line in out] == [2, 3, 4]
 
 
-def test_a_claim_with_a_note_is_coded_from_it_or_says_why_not(cli: Callable[..., Any]) -> None:
-    note = "Assessment: low back pain. Denies radiating pain. No injury."
-    claim = {"_id": "n1", "codes": ["M54.50"], "note": note}
+def test_a_claim_with_a_note_is_coded_from_it(cli: Callable[..., Any]) -> None:
+    """The note supports a specific code, so the unspecified one is a warning naming it."""
+    note = (
+        "Assessment: chronic low back pain due to lumbar disc herniation at L4-5. "
+        "Denies radiating pain. No injury."
+    )
+    claim = {"_id": "n1", "date_of_service": "2025-03-01", "codes": ["M54.50"], "note": note}
     result = cli("audit", "-", input=json.dumps(claim) + "\n")
     (line,) = _lines(result.stdout)
-    if "error" in line:
-        assert "cannot read clinical notes" in line["error"] and result.exit_code == 1
-    else:
-        assert line["record_codes"] and line["_id"] == "n1"
+    assert result.exit_code == 0, line
+    assert line["_id"] == "n1" and line["record_codes"][0] == "M51.26"
+    (finding,) = [f for f in line["findings"] if f["rule"] == "unspecified"]
+    assert finding["severity"] == "warning" and finding["suggest"] == ["M51.26"]
 
 
 def test_claims_are_judged_the_same_on_the_fast_and_the_ordinary_path(auditor: Auditor) -> None:

@@ -3,16 +3,13 @@ reader with any answers over it (as a batch line's `note`), through the same Cod
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from backcoder.coding.coder import Coder
 from backcoder.coding.records import Record, merge_records, parse_record
 from backcoder.coding.result import Result
 from backcoder.engine.answers import Source
-from backcoder.errors import AnswerError, BackcoderError
-
-NOTES_EXTRA = "pip install 'backcoder[notes]'"
+from backcoder.errors import AnswerError
 
 
 def code_documentation(coder: Coder, answers: Any, note: Any) -> Result:
@@ -27,24 +24,17 @@ def code_documentation(coder: Coder, answers: Any, note: Any) -> Result:
         return coder.code_record(given)
     if not isinstance(note, str):
         raise AnswerError("note is the text of the clinical note")
-    from_note = _read_note(note)
-    return coder.code_record(merge_records(from_note, given, {}))
+    return _code_note(coder, note, given)
 
 
-def _read_note(text: str) -> Record:
-    """The answers a note settles, as a record (shared answers, and problems when the note
-    documents several)."""
-    try:
-        from backcoder.notes import read_note  # type: ignore[import-not-found,unused-ignore]
+def _code_note(coder: Coder, note: str, given: Record) -> Result:
+    """The note read as `batch` reads a line's note: its answers under the claim's, and what
+    it leaves open settled by its silence (the reader is loaded once per rule file)."""
+    from backcoder.files.notes import load_reader
+    from backcoder.notes.records import note_record, settle_silence
 
-        reading = read_note(text)
-    except ImportError:
-        raise BackcoderError(
-            "this installation cannot read clinical notes: the note reader or a part it needs "
-            f"is missing ({NOTES_EXTRA}); give the claim's answers instead"
-        ) from None
-    shared: Mapping[str, Any] = reading.shared
-    problems = [dict(problem) for problem in reading.problems]
-    if len(problems) <= 1:
-        return Record({**shared, **(problems[0] if problems else {})}, None)
-    return Record(dict(shared), problems)
+    reader = load_reader(coder.bundle.path)
+    noted = note_record(coder.rules, reader.read(note))
+    record = merge_records(given, Record({}, None), {}, noted, coder.rules.visit)
+    record = settle_silence(coder, record, reader.notes)
+    return coder.code_record(record, missing_hint="add it to the claim's answers")
