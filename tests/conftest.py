@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,12 @@ from backcoder.cli import app
 from backcoder.coding.bundle import RuleBundle
 from backcoder.coding.coder import Coder
 from backcoder.files.bundle import load_bundle
+
+# A terminal delivers Ctrl-C to a program that does not ignore it. A test run started as a
+# background job inherits SIGINT ignored, and the programs the terminal tests spawn would
+# inherit that too: restore the default, as a user's shell has it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
