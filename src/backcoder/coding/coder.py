@@ -25,7 +25,6 @@ from backcoder.coding.result import (
 from backcoder.coding.sequencing import in_reporting_order
 from backcoder.engine.answers import (
     Answer,
-    AnswerLayers,
     Source,
     choices_text,
     parse_answers,
@@ -53,16 +52,6 @@ class Coder:
         from backcoder.coding.encounter import Assembler
 
         return Assembler(self.rules, self.bundle.tabular)
-
-    def layers(
-        self, flags: Iterable[str], file_answers: Mapping[str, Any] | None = None
-    ) -> AnswerLayers:
-        """Answers from a file and from `-a` flags, each validated into its own layer."""
-        layers = AnswerLayers()
-        if file_answers is not None:
-            layers = layers.with_layer(Source.file, self.parse(file_answers, Source.file))
-        shared, _ = split_flags(parse_assignment(flag) for flag in flags)
-        return layers.with_layer(Source.flag, self.parse_flags(shared))
 
     def gather(
         self,
