@@ -50,14 +50,6 @@ UNKNOWN_SITES = frozenset({NOT_DOCUMENTED})
 DEFINITIVE = frozenset({Kind.diagnosis, Kind.injury})
 
 
-class Occurrence(NamedTuple):
-    """A code as one problem reported it."""
-
-    line: CodeLine
-    problem: int
-    position: int
-
-
 def code_encounter(
     coder: Coder,
     shared: Mapping[str, Answer],
@@ -100,17 +92,54 @@ one left out or None to keep both, the reason's text with {0} and {1} for the pr
 sources); None when nothing stands between them."""
 
 
+class Problem(NamedTuple):
+    """A problem as the assembler sees it: its code lines and reasons as small integers (the
+    assembler's own numbering), so that a visit's codes are worked out with dictionary
+    look-ups. A batch of visits assembles thousands of combinations it has never seen."""
+
+    lines: tuple[int, ...]
+    """Its code lines, in its own reporting order."""
+    leads: bool
+    """Whether its codes sequenced first lead the encounter (`leads_when`)."""
+    first: tuple[tuple[int, int], ...]
+    """(position, line) of the lines sequenced first; `main` and `last` likewise."""
+    main: tuple[tuple[int, int], ...]
+    first_and_main: tuple[tuple[int, int], ...]
+    last: tuple[tuple[int, int], ...]
+    reasons: tuple[int, ...]
+
+
+class Assembly(NamedTuple):
+    """An encounter's codes and rationale in the assembler's numbering; `code_lines` and
+    `rationale` turn them into the typed result."""
+
+    codes: tuple[tuple[int, tuple[int, ...]], ...]
+    """(line, problems it came from) in reporting order; the first is first-listed unless
+    its line follows another code."""
+    reasons: tuple[tuple[int, tuple[int, ...]], ...]
+    """(reason, problems it holds for), each code's in the codes' order, then the rest."""
+    decisions: tuple[Reason, ...]
+    """The decisions across problems, then why the first-listed code leads, if it must say."""
+
+
 class Assembler:
-    """Assembles the encounters of one rule set. What it works out for a pair of codes (at
-    their sites) holds for every encounter, so it is remembered: a batch of visits asks
-    about the same pairs again and again. Plain data only: it pickles with the engine."""
+    """Assembles the encounters of one rule set. What it works out for a pair of code lines
+    (at their sites) holds for every encounter, so it is remembered, as is whether two
+    problems' lines meet at all: a batch of visits asks about the same pairs again and
+    again. Plain data only: it pickles with the engine."""
 
     def __init__(self, rules: RuleSet, tabular: Tabular) -> None:
         self.rules = rules
         self.tabular = tabular
         self.notes = Excludes1Notes(tabular)
         self.guideline = f"ICD-10-CM Official Guidelines FY{fiscal_year(rules.icd10cm)}, section"
-        self._pairs: dict[tuple[str, tuple[str, ...], str, tuple[str, ...]], PairDecision] = {}
+        self._line_ids: dict[CodeLine, int] = {}
+        self._lines: list[CodeLine] = []
+        self._reason_ids: dict[Reason, int] = {}
+        self._reasons: list[Reason] = []
+        self._reason_groups: list[tuple[str | None, str]] = []
+        self._pairs: dict[tuple[int, int], PairDecision] = {}
+        self._meet: dict[tuple[tuple[int, ...], tuple[int, ...]], bool] = {}
 
     def assemble(
         self, shared: Mapping[str, Answer], results: Sequence[ProblemResult]
@@ -136,15 +165,42 @@ class Assembler:
     ) -> tuple[tuple[CodeLine, ...], tuple[Reason, ...]]:
         """The encounter's codes in reporting order, and why: each code's reasons, then the
         decisions across problems."""
-        occurrences = [
-            Occurrence(line, number, position)
-            for number, result in enumerate(results, 1)
-            for position, line in enumerate(result.codes)
-        ]
-        kept, decisions = self.decide(occurrences)
-        leading = {n for n, result in enumerate(results, 1) if self.leads(result)}
-        codes = merged_codes(kept, leading)
-        return codes, _rationale(codes, results) + decisions + _sequencing(codes, self.guideline)
+        assembly = self.assembly([self.problem(result) for result in results])
+        return self.code_lines(assembly), self.rationale(assembly)
+
+    # ------------------------------------------------------------ numbering
+
+    def problem(self, result: ProblemResult) -> Problem:
+        """The problem in the assembler's numbering (a batch keeps it with its path)."""
+        lines = tuple(self._line(line) for line in result.codes)
+        tiers: dict[Sequencing, list[tuple[int, int]]] = {tier: [] for tier in Sequencing}
+        for position, (line, code) in enumerate(zip(lines, result.codes, strict=True)):
+            tiers[code.sequence].append((position, line))
+        return Problem(
+            lines=lines,
+            leads=self.leads(result),
+            first=tuple(tiers[Sequencing.first]),
+            main=tuple(tiers[Sequencing.main]),
+            first_and_main=tuple(sorted(tiers[Sequencing.first] + tiers[Sequencing.main])),
+            last=tuple(tiers[Sequencing.last]),
+            reasons=tuple(self._reason(reason) for reason in result.rationale),
+        )
+
+    def _line(self, line: CodeLine) -> int:
+        key = line._replace(role=Role.additional, problems=())
+        number = self._line_ids.get(key)
+        if number is None:
+            number = self._line_ids[key] = len(self._lines)
+            self._lines.append(key)
+        return number
+
+    def _reason(self, reason: Reason) -> int:
+        number = self._reason_ids.get(reason)
+        if number is None:
+            number = self._reason_ids[reason] = len(self._reasons)
+            self._reasons.append(reason)
+            self._reason_groups.append((reason.code, reason.reason))
+        return number
 
     def leads(self, result: ProblemResult) -> bool:
         """Whether the problem's first-sequenced codes lead the encounter (`leads_when`)."""
@@ -157,36 +213,168 @@ class Assembler:
             for key, value in wanted.items()
         )
 
-    def decide(self, occurrences: list[Occurrence]) -> tuple[list[Occurrence], tuple[Reason, ...]]:
-        """The occurrences left once every pair of codes of different problems is settled:
-        first the symptoms another problem's diagnosis explains at the same site (I.B.5),
-        then the Excludes1 pairs (I.A.12.a); and the reason for each decision."""
+    # ------------------------------------------------------------ assembly
+
+    def assembly(self, problems: Sequence[Problem]) -> Assembly:
+        """The encounter of these problems: the pairs of codes across problems settled,
+        each code once with its problems in reporting order, and the reasons."""
+        dropped: frozenset[tuple[int, int]] = frozenset()
+        decisions: tuple[Reason, ...] = ()
+        if len(problems) > 1 and self._any_meet(problems):
+            dropped, decisions = self.decide(problems)
+        codes = self._merged(problems, dropped)
+        return Assembly(
+            codes, self._reasons_for(problems, codes), decisions + self._sequencing(codes)
+        )
+
+    def _any_meet(self, problems: Sequence[Problem]) -> bool:
+        """Whether any pair of codes of two different problems has something to settle."""
+        meet = self._meet
+        for i in range(len(problems) - 1):
+            first = problems[i].lines
+            for later in problems[i + 1 :]:
+                key = (first, later.lines)
+                found = meet.get(key)
+                if found is None:
+                    found = meet[key] = any(
+                        self.pair(a, b) is not None or self.pair(b, a) is not None
+                        for a in first
+                        for b in later.lines
+                    )
+                if found:
+                    return True
+        return False
+
+    def decide(
+        self, problems: Sequence[Problem]
+    ) -> tuple[frozenset[tuple[int, int]], tuple[Reason, ...]]:
+        """The occurrences, (problem, position), left out once every pair of codes of
+        different problems is settled: first the symptoms another problem's diagnosis
+        explains at the same site (I.B.5), then the Excludes1 pairs (I.A.12.a); and the
+        reason for each decision. A code left out settles nothing further."""
+        occurrences = [
+            (line, number, position)
+            for number, problem in enumerate(problems, 1)
+            for position, line in enumerate(problem.lines)
+        ]
         dropped: set[int] = set()
         reasons: list[Reason] = []
         for kind in ("explains", "excludes1"):
-            for i, first in enumerate(occurrences):
+            for i, (first, first_problem, _) in enumerate(occurrences):
                 for j in range(i + 1, len(occurrences)):
-                    second = occurrences[j]
-                    if i in dropped or j in dropped or first.problem == second.problem:
+                    second, second_problem, _ = occurrences[j]
+                    if i in dropped or j in dropped or first_problem == second_problem:
                         continue
-                    decision = self.pair(first.line, second.line)
+                    decision = self.pair(first, second)
                     if decision is None or decision[0] != kind:
                         continue
                     _, loser, text, sources = decision
-                    problems = (first.problem, second.problem)
-                    reasons.append(Reason(None, text.format(*problems), sources, problems))
+                    numbers = (first_problem, second_problem)
+                    reasons.append(Reason(None, text.format(*numbers), sources, numbers))
                     if loser is not None:
                         dropped.add(i if loser == 0 else j)
-        kept = [o for n, o in enumerate(occurrences) if n not in dropped]
-        return kept, tuple(reasons)
+        left_out = frozenset(occurrences[n][1:] for n in dropped)
+        return left_out, tuple(reasons)
 
-    def pair(self, first: CodeLine, second: CodeLine) -> PairDecision:
-        key = (first.code, first.sites, second.code, second.sites)
+    def pair(self, first: int, second: int) -> PairDecision:
+        """How two code lines (by number) of different problems stand."""
+        key = (first, second)
         try:
             return self._pairs[key]
         except KeyError:
-            decision = self._pairs[key] = self._decide_pair(first, second)
+            lines = self._lines
+            decision = self._pairs[key] = self._decide_pair(lines[first], lines[second])
             return decision
+
+    def _merged(
+        self, problems: Sequence[Problem], dropped: frozenset[tuple[int, int]]
+    ) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """Each code once, listing every problem it came from, in reporting order: a leading
+        problem's first-sequenced codes (G89 at a pain-management encounter), then the
+        problems as listed, each in its own order, then the codes sequenced last (G89 as
+        additional)."""
+        ordered: list[tuple[int, int, int]] = []
+        for number, problem in enumerate(problems, 1):
+            if problem.leads:
+                ordered += [(number, position, line) for position, line in problem.first]
+        for number, problem in enumerate(problems, 1):
+            body = problem.main if problem.leads else problem.first_and_main
+            ordered += [(number, position, line) for position, line in body]
+        for number, problem in enumerate(problems, 1):
+            ordered += [(number, position, line) for position, line in problem.last]
+        lines = self._lines
+        found: dict[str, tuple[int, list[int]]] = {}
+        for number, position, line in ordered:
+            if dropped and (number, position) in dropped:
+                continue
+            code = lines[line].code
+            seen = found.get(code)
+            if seen is None:
+                found[code] = (line, [number])
+            elif number not in seen[1]:
+                seen[1].append(number)
+        return tuple((line, tuple(numbers)) for line, numbers in found.values())
+
+    def _reasons_for(
+        self, problems: Sequence[Problem], codes: tuple[tuple[int, tuple[int, ...]], ...]
+    ) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """Each reported code's reasons, once per distinct reason, naming the problems it
+        holds for; then the problems' decisions that add no code."""
+        lines, groups = self._lines, self._reason_groups
+        order = {lines[line].code: n for n, (line, _) in enumerate(codes)}
+        found: dict[tuple[str | None, str], tuple[int, list[int]]] = {}
+        for number, problem in enumerate(problems, 1):
+            for reason in problem.reasons:
+                group = groups[reason]
+                code = group[0]
+                if code is not None and code not in order:
+                    continue
+                seen = found.get(group)
+                if seen is None:
+                    found[group] = (reason, [number])
+                else:
+                    seen[1].append(number)
+        keys = sorted(found, key=lambda key: (key[0] is None, order.get(key[0] or "", 0)))
+        return tuple((found[key][0], tuple(found[key][1])) for key in keys)
+
+    def _sequencing(self, codes: tuple[tuple[int, tuple[int, ...]], ...]) -> tuple[Reason, ...]:
+        """Why the first-listed code is not the first problem's, when it is not."""
+        if not codes or 1 in codes[0][1]:
+            return ()
+        line = self._lines[codes[0][0]]
+        if line.sequence is not Sequencing.first:
+            return ()
+        numbers = codes[0][1]
+        text = (
+            f"{line.code} is listed first although it comes from problem "
+            f"{numbers[0]}: the tree sequences it first (pain management, G89 first)."
+        )
+        return (Reason(None, text, (f"{self.guideline} I.C.6.b.1",), numbers),)
+
+    # ------------------------------------------------------------ typed result
+
+    def code_lines(self, assembly: Assembly) -> tuple[CodeLine, ...]:
+        return tuple(
+            self.code_line(line, numbers, position == 0)
+            for position, (line, numbers) in enumerate(assembly.codes)
+        )
+
+    def code_line(self, line: int, problems: tuple[int, ...], first: bool) -> CodeLine:
+        """A reported code: first-listed when it comes first, unless it follows another."""
+        found = self._lines[line]
+        role = Role.first_listed if first and not found.follows else Role.additional
+        return found._replace(role=role, problems=problems)
+
+    def rationale(self, assembly: Assembly) -> tuple[Reason, ...]:
+        return (
+            tuple(self.reason(reason, numbers) for reason, numbers in assembly.reasons)
+            + assembly.decisions
+        )
+
+    def reason(self, reason: int, problems: tuple[int, ...]) -> Reason:
+        return self._reasons[reason]._replace(problems=problems)
+
+    # ------------------------------------------------------------ pairs of codes
 
     def _decide_pair(self, first: CodeLine, second: CodeLine) -> PairDecision:
         if first.code == second.code:
@@ -269,71 +457,3 @@ def more_general(first: CodeLine, second: CodeLine, note_a: str | None, note_b: 
     if (note_a is None) != (note_b is None):
         return 0 if note_a is not None else 1
     return 1
-
-
-# ------------------------------------------------------------------ order
-
-
-def merged_codes(occurrences: list[Occurrence], leading: set[int]) -> tuple[CodeLine, ...]:
-    """Each code once, listing every problem it came from, in reporting order: a leading
-    problem's first-sequenced codes (G89 at a pain-management encounter), then the problems
-    as listed, each in its own order, then the codes sequenced last (G89 as additional)."""
-
-    def tier(occurrence: Occurrence) -> int:
-        sequence = occurrence.line.sequence
-        if sequence is Sequencing.first:
-            return 0 if occurrence.problem in leading else 1
-        return 2 if sequence is Sequencing.last else 1
-
-    ordered = sorted(occurrences, key=lambda o: (tier(o), o.problem, o.position))
-    problems: dict[str, list[int]] = {}
-    first_seen: dict[str, CodeLine] = {}
-    for occurrence in ordered:
-        code = occurrence.line.code
-        first_seen.setdefault(code, occurrence.line)
-        found = problems.setdefault(code, [])
-        if occurrence.problem not in found:
-            found.append(occurrence.problem)
-    lines = []
-    for position, (code, line) in enumerate(first_seen.items()):
-        first = position == 0 and not line.follows
-        lines.append(
-            line._replace(
-                role=Role.first_listed if first else Role.additional,
-                problems=tuple(problems[code]),
-            )
-        )
-    return tuple(lines)
-
-
-def _rationale(codes: tuple[CodeLine, ...], results: Sequence[ProblemResult]) -> tuple[Reason, ...]:
-    """Each reported code's reasons, once per distinct reason, naming the problems it holds
-    for; then the problems' decisions that add no code."""
-    reported = {line.code for line in codes}
-    by_text: dict[tuple[str | None, str], list[int]] = {}
-    sources: dict[tuple[str | None, str], tuple[str, ...]] = {}
-    for number, result in enumerate(results, 1):
-        for reason in result.rationale:
-            if reason.code is not None and reason.code not in reported:
-                continue
-            key = (reason.code, reason.reason)
-            by_text.setdefault(key, []).append(number)
-            sources.setdefault(key, reason.sources)
-    order = {line.code: n for n, line in enumerate(codes)}
-    keys = sorted(by_text, key=lambda key: (key[0] is None, order.get(key[0] or "", 0)))
-    return tuple(
-        Reason(code, text, sources[(code, text)], tuple(by_text[(code, text)]))
-        for code, text in keys
-    )
-
-
-def _sequencing(codes: tuple[CodeLine, ...], guideline: str) -> tuple[Reason, ...]:
-    """Why the first-listed code is not the first problem's, when it is not."""
-    if not codes or 1 in codes[0].problems or codes[0].sequence is not Sequencing.first:
-        return ()
-    first = codes[0]
-    text = (
-        f"{first.code} is listed first although it comes from problem "
-        f"{first.problems[0]}: the tree sequences it first (pain management, G89 first)."
-    )
-    return (Reason(None, text, (f"{guideline} I.C.6.b.1",), first.problems),)
