@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 UNKNOWN_SITES = frozenset({NOT_DOCUMENTED})
 DEFINITIVE = frozenset({Kind.diagnosis, Kind.injury})
+KINDS = ("explains", "excludes1")
+"""The decisions between two problems' codes, in the order they are settled."""
 
 
 def code_encounter(
@@ -139,7 +141,7 @@ class Assembler:
         self._reasons: list[Reason] = []
         self._reason_groups: list[tuple[str | None, str]] = []
         self._pairs: dict[tuple[int, int], PairDecision] = {}
-        self._meet: dict[tuple[tuple[int, ...], tuple[int, ...]], bool] = {}
+        self._meet: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[Any, ...]] = {}
 
     def assemble(
         self, shared: Mapping[str, Answer], results: Sequence[ProblemResult]
@@ -220,61 +222,59 @@ class Assembler:
         each code once with its problems in reporting order, and the reasons."""
         dropped: frozenset[tuple[int, int]] = frozenset()
         decisions: tuple[Reason, ...] = ()
-        if len(problems) > 1 and self._any_meet(problems):
+        if len(problems) > 1:
             dropped, decisions = self.decide(problems)
         codes = self._merged(problems, dropped)
         return Assembly(
             codes, self._reasons_for(problems, codes), decisions + self._sequencing(codes)
         )
 
-    def _any_meet(self, problems: Sequence[Problem]) -> bool:
-        """Whether any pair of codes of two different problems has something to settle."""
-        meet = self._meet
-        for i in range(len(problems) - 1):
-            first = problems[i].lines
-            for later in problems[i + 1 :]:
-                key = (first, later.lines)
-                found = meet.get(key)
-                if found is None:
-                    found = meet[key] = any(
-                        self.pair(a, b) is not None or self.pair(b, a) is not None
-                        for a in first
-                        for b in later.lines
-                    )
-                if found:
-                    return True
-        return False
-
     def decide(
         self, problems: Sequence[Problem]
     ) -> tuple[frozenset[tuple[int, int]], tuple[Reason, ...]]:
         """The occurrences, (problem, position), left out once every pair of codes of
         different problems is settled: first the symptoms another problem's diagnosis
-        explains at the same site (I.B.5), then the Excludes1 pairs (I.A.12.a); and the
-        reason for each decision. A code left out settles nothing further."""
-        occurrences = [
-            (line, number, position)
-            for number, problem in enumerate(problems, 1)
-            for position, line in enumerate(problem.lines)
-        ]
-        dropped: set[int] = set()
+        explains at the same site (I.B.5), then the Excludes1 pairs (I.A.12.a), each in the
+        order the codes are listed; and the reason for each decision. A code left out
+        settles nothing further."""
+        settling = []
+        for i in range(len(problems) - 1):
+            for j in range(i + 1, len(problems)):
+                for rank, at_i, at_j, loser, text, sources in self._between(
+                    problems[i].lines, problems[j].lines
+                ):
+                    settling.append((rank, i + 1, at_i, j + 1, at_j, loser, text, sources))
+        if not settling:
+            return frozenset(), ()
+        settling.sort(key=lambda item: item[:5])
+        dropped: set[tuple[int, int]] = set()
         reasons: list[Reason] = []
-        for kind in ("explains", "excludes1"):
-            for i, (first, first_problem, _) in enumerate(occurrences):
-                for j in range(i + 1, len(occurrences)):
-                    second, second_problem, _ = occurrences[j]
-                    if i in dropped or j in dropped or first_problem == second_problem:
-                        continue
-                    decision = self.pair(first, second)
-                    if decision is None or decision[0] != kind:
-                        continue
-                    _, loser, text, sources = decision
-                    numbers = (first_problem, second_problem)
-                    reasons.append(Reason(None, text.format(*numbers), sources, numbers))
-                    if loser is not None:
-                        dropped.add(i if loser == 0 else j)
-        left_out = frozenset(occurrences[n][1:] for n in dropped)
-        return left_out, tuple(reasons)
+        for _, first, at_first, second, at_second, loser, text, sources in settling:
+            one, other = (first, at_first), (second, at_second)
+            if one in dropped or other in dropped:
+                continue
+            reasons.append(Reason(None, text.format(first, second), sources, (first, second)))
+            if loser is not None:
+                dropped.add(one if loser == 0 else other)
+        return frozenset(dropped), tuple(reasons)
+
+    def _between(self, first: tuple[int, ...], second: tuple[int, ...]) -> tuple[Any, ...]:
+        """What stands between two problems' code lines: (kind's rank, position in the
+        first, position in the second, loser, text, sources) for each pair that has a
+        decision; remembered per pair of problems' lines."""
+        key = (first, second)
+        found = self._meet.get(key)
+        if found is None:
+            found = []
+            for at_first, one in enumerate(first):
+                for at_second, other in enumerate(second):
+                    decision = self.pair(one, other)
+                    if decision is not None:
+                        kind, loser, text, sources = decision
+                        rank = KINDS.index(kind)
+                        found.append((rank, at_first, at_second, loser, text, sources))
+            found = self._meet[key] = tuple(found)
+        return found
 
     def pair(self, first: int, second: int) -> PairDecision:
         """How two code lines (by number) of different problems stand."""

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from json.encoder import encode_basestring_ascii as quoted  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, NamedTuple
 
 from backcoder import __version__
 from backcoder.coding.coder import Coder
-from backcoder.coding.encounter import in_problem
+from backcoder.coding.encounter import Assembler, Problem, in_problem
 from backcoder.coding.records import PROBLEMS, Record, merge_records, parse_record, raw_problems
 from backcoder.coding.result import ProblemResult, RulesRef
 from backcoder.engine.answers import Answer, Source, parse_answer
@@ -38,7 +38,6 @@ from backcoder.files.json_writer import (
     problem_json,
     query_json,
     reason_json,
-    replay,
     result_json,
     rules_json,
 )
@@ -115,7 +114,11 @@ class BatchCoder:
         self._decisions = Decisions()  # raw answers of a path's questions -> that path
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
         self._encounters = BoundedCache(ENCOUNTER_CACHE_SIZE)  # problems' paths -> JSON
-        self._fragments = BoundedCache()  # a code line or reason -> its JSON
+        self._fragments = BoundedCache()  # a decision's reason -> its JSON
+        self._code_fragments = BoundedCache()  # (code line, problems, first?) -> its JSON
+        self._reason_fragments = BoundedCache()  # (reason, problems) -> its JSON
+        self._shared_texts = BoundedCache(ENCOUNTER_CACHE_SIZE)  # shared answers' text
+        self._problem_texts = BoundedCache()  # (shared answers, a problem's text) -> entry
         self._reader: Any = None  # the note reader, built on the first line with a note
         self.counts = BatchCounts()
 
@@ -146,6 +149,14 @@ class BatchCoder:
             if known is not None:
                 prefix = b'{"line": %d, "_id": "%s"' % (number, ident)
                 return prefix + known[0], known[1]
+            if _VISIT in rest:
+                visit = self._visit_text(rest)
+                if visit is not None:
+                    return b'{"line": %d, "_id": "%s"' % (number, ident) + visit, True
+        elif _VISIT in raw and raw[:1] == b"{" and b'"_' not in raw and b"\\u" not in raw:
+            visit = self._visit_text(raw[1:])
+            if visit is not None:
+                return b'{"line": %d' % number + visit, True
         line, ok, body = self._parse_line(number, raw)
         if split is not None and body is not None and b'"problems"' not in split[1]:
             self._lines.remember(split[1], (body, ok))  # a visit's is large: its parts are kept
@@ -258,66 +269,157 @@ class BatchCoder:
         return known
 
     def _encounter(self, record: dict[str, Any]) -> bytes:
-        """A record with `problems`: each problem walked through the path caches with the
-        shared answers under its own, the encounter assembled (once per distinct list of
-        paths), and the line joined from JSON fragments kept with each path."""
+        """A record with `problems`, from its parsed JSON: each problem walked through the
+        path caches with the shared answers under its own, then the visit's JSON."""
         problems = raw_problems(record)
         assert problems is not None
-        shared_raw = {key: value for key, value in record.items() if key != PROBLEMS}
-        shared = {key: self._parsed(key, value) for key, value in shared_raw.items()}
-        keys, paths, unused = [], [], []
-        for number, own_raw in enumerate(problems, 1):
-            try:
-                own = {key: self._parsed(key, value) for key, value in own_raw.items()}
-                path = self._walked({**shared_raw, **own_raw}, {**shared, **own})
-            except BackcoderError as exc:
-                raise in_problem(exc, number) from None
-            asked = path.asked
-            keys.append(path.number)
-            paths.append(path)
-            unused.append({k: a.as_json() for k, a in own.items() if k not in asked})
-        core = self._encounters.get(tuple(keys))
+        shared = self._shared({key: value for key, value in record.items() if key != PROBLEMS})
+        entries = [self._problem(shared, own, number) for number, own in enumerate(problems, 1)]
+        return self._visit(shared, entries).encode()
+
+    def _visit_text(self, rest: bytes) -> bytes | None:
+        """A visit's body straight from its text, when the line is shaped as `json.dumps`
+        writes a record: `"k": v, ..., "problems": [{...}, {...}]}` after its `_id`.
+
+        In a batch of visits no two lines need be alike, but their problems and shared
+        answers recur: each problem's text and the shared answers' text are parsed and
+        walked once, then found by their text. Splitting the list at `}, {` is safe because
+        every piece must then parse as a JSON object on its own: a split inside a string
+        leaves that string unterminated. Any other shape, and any line whose parts are not
+        all valid (its error is worded by the ordinary path), answers None.
+        """
+        head, found, problems = rest.partition(_VISIT)
+        if not found or problems[-3:] != b"}]}" or _PROBLEMS_KEY in problems:
+            return None
+        shared = self._shared_texts.get(head)
+        if shared is None:
+            shared = self._shared_texts.remember(head, self._shared_text(head))
+        if shared is _UNFIT:
+            return None
+        known = self._problem_texts
+        entries = []
+        serial = shared.serial
+        for piece in problems[:-3].split(b"}, {"):
+            key = (serial, piece)
+            entry = known.get(key)
+            if entry is None:
+                entry = known.remember(key, self._problem_text(shared, piece))
+            if entry is _UNFIT:
+                return None
+            entries.append(entry)
+        return self._visit(shared, entries).encode()
+
+    def _shared_text(self, head: bytes) -> Any:
+        """The shared answers written before `problems`, or _UNFIT for the ordinary path."""
+        if not head:
+            return self._shared({})
+        if head[-2:] != b", " or _PROBLEMS_KEY in head:
+            return _UNFIT
+        try:
+            record = _strict_json("{" + head[:-2].decode("utf-8") + "}")
+            if type(record) is not dict or NOTE in record or too_deep(record):
+                return _UNFIT
+            return self._shared(record)
+        except (ValueError, UnicodeDecodeError, RecursionError, BackcoderError):
+            return _UNFIT
+
+    def _problem_text(self, shared: _Shared, piece: bytes) -> Any:
+        """One problem from its text between `{` and `}`, or _UNFIT for the ordinary path."""
+        try:
+            own = _strict_json("{" + piece.decode("utf-8") + "}")
+            if type(own) is not dict or too_deep(own):
+                return _UNFIT
+            return self._problem(shared, own, 0)
+        except (ValueError, UnicodeDecodeError, RecursionError, BackcoderError):
+            return _UNFIT
+
+    def _shared(self, raw: dict[str, Any]) -> _Shared:
+        """A visit's shared answers, validated (a bad one is the record's error)."""
+        parsed = {key: self._parsed(key, value) for key, value in raw.items()}
+        return _Shared(raw, parsed, next(self._serial))
+
+    def _problem(self, shared: _Shared, own_raw: dict[str, Any], number: int) -> _Entry:
+        """A problem of a visit walked with the shared answers under its own; an error
+        names the problem."""
+        try:
+            own = {key: self._parsed(key, value) for key, value in own_raw.items()}
+            path = self._walked({**shared.raw, **own_raw}, {**shared.parsed, **own})
+        except BackcoderError as exc:
+            raise in_problem(exc, number) from None
+        asked = path.asked
+        unused = {key: answer.as_json() for key, answer in own.items() if key not in asked}
+        given = shared.given
+        replayed = {k: v for k, v in path.answers.items() if given.get(k) != v}
+        return _Entry(path, f'{path.body}, "unused": {_to_json(unused)}}}', _to_json(replayed))
+
+    def _visit(self, shared: _Shared, entries: list[_Entry]) -> str:
+        """A visit's JSON after its line prefix: the encounter's fields (kept per distinct
+        list of paths), then the shared answers' and each problem's own parts."""
+        paths = [entry.path for entry in entries]
+        key = tuple(path.number for path in paths)
+        core = self._encounters.get(key)
         if core is None:
-            core = self._encounters.remember(tuple(keys), self._encounter_core(paths))
-        asked = set().union(*(path.asked for path in paths))
-        shared_unused = {k: a.as_json() for k, a in shared.items() if k not in asked}
-        given = {k: a.as_json() for k, a in shared.items()}
-        answers = replay(given, [path.answers for path in paths])
-        parts = [
-            core,
-            ', "unused": ',
-            _to_json(shared_unused),
-            ', "answers": ',
-            _to_json(answers),
-            self._tail,
-        ]
-        parts.append(
-            ", ".join(
-                f'{path.body}, "unused": {_to_json(own_unused)}}}'
-                for path, own_unused in zip(paths, unused, strict=True)
-            )
+            core = self._encounters.remember(key, self._encounter_core(paths))
+        return "".join(
+            [
+                core,
+                ', "unused": ',
+                shared.unused(paths),
+                ', "answers": ',
+                shared.answers_head,
+                ", ".join([entry.replay for entry in entries]),
+                "]}",
+                self._tail,
+                ", ".join([entry.text for entry in entries]),
+                "]}",
+            ]
         )
-        parts.append("]}")
-        return "".join(parts).encode()
 
     def _encounter_core(self, paths: list[_Path]) -> str:
         """The fields an encounter's list of paths decides, as JSON text: codes, path,
         rationale, queries, checklist, more specific codes, warnings."""
-        results = [path.result for path in paths]
-        codes, rationale = self.coder.assembler.codes(results)
-        warnings = list(dict.fromkeys(w for result in results for w in result.warnings))
+        assembler = self.coder.assembler
+        assembly = assembler.assembly([path.problem(assembler) for path in paths])
         tagged = [path.tagged(number) for number, path in enumerate(paths, 1)]
-        fragment = self._fragment
-        fields = [
-            '"codes": [' + ", ".join(fragment(line, code_json) for line in codes) + "]",
-            '"path": [' + ", ".join(t[0] for t in tagged if t[0]) + "]",
-            '"rationale": [' + ", ".join(fragment(r, reason_json) for r in rationale) + "]",
-            '"queries": [' + ", ".join(t[1] for t in tagged if t[1]) + "]",
-            '"checklist": [' + ", ".join(t[2] for t in tagged if t[2]) + "]",
-            '"more_specific": [' + ", ".join(t[3] for t in tagged if t[3]) + "]",
-            '"warnings": ' + _to_json(warnings),
-        ]
-        return ", " + ", ".join(fields)
+        codes = self._code_fragments
+        reasons = self._reason_fragments
+        code_items = []
+        for position, item in enumerate(assembly.codes):
+            key = (item, position == 0)
+            text = codes.get(key)
+            if text is None:
+                line = assembler.code_line(item[0], item[1], position == 0)
+                text = codes.remember(key, _to_json(code_json(line)))
+            code_items.append(text)
+        reason_items = []
+        for item in assembly.reasons:
+            text = reasons.get(item)
+            if text is None:
+                text = reasons.remember(item, _to_json(reason_json(assembler.reason(*item))))
+            reason_items.append(text)
+        reason_items += [self._fragment(reason, reason_json) for reason in assembly.decisions]
+        if any(path.result.warnings for path in paths):
+            warnings = _to_json(list(dict.fromkeys(w for p in paths for w in p.result.warnings)))
+        else:
+            warnings = "[]"
+        return "".join(
+            [
+                ', "codes": [',
+                ", ".join(code_items),
+                '], "path": [',
+                ", ".join([t[0] for t in tagged if t[0]]),
+                '], "rationale": [',
+                ", ".join(reason_items),
+                '], "queries": [',
+                ", ".join([t[1] for t in tagged if t[1]]),
+                '], "checklist": [',
+                ", ".join([t[2] for t in tagged if t[2]]),
+                '], "more_specific": [',
+                ", ".join([t[3] for t in tagged if t[3]]),
+                '], "warnings": ',
+                warnings,
+            ]
+        )
 
     def _fragment(self, item: Any, writer: Any) -> str:
         """A code line's or a reason's JSON, encoded once: visits share most of them."""
@@ -374,7 +476,7 @@ def _split_id(raw: bytes) -> tuple[bytes, bytes] | None:
 class _Path:
     """A path's result and the JSON fragments every line that walks it reuses."""
 
-    __slots__ = ("result", "number", "core", "asked", "_body", "_tagged")
+    __slots__ = ("result", "number", "core", "asked", "_body", "_tagged", "_problem", "_answers")
 
     def __init__(self, result: ProblemResult, number: int) -> None:
         self.result = result
@@ -383,6 +485,8 @@ class _Path:
         self.asked = frozenset(step.question for step in result.path)
         self._body: str | None = None
         self._tagged: dict[int, tuple[str, str, str, str]] = {}
+        self._problem: Problem | None = None
+        self._answers: dict[str, Any] | None = None
 
     @property
     def body(self) -> str:
@@ -394,7 +498,16 @@ class _Path:
 
     @property
     def answers(self) -> dict[str, Any]:
-        return {key: answer.as_json() for key, answer in self.result.answers.items()}
+        """The path's replayable answers as JSON values."""
+        if self._answers is None:
+            self._answers = {key: a.as_json() for key, a in self.result.answers.items()}
+        return self._answers
+
+    def problem(self, assembler: Assembler) -> Problem:
+        """The path as a problem in the assembler's numbering, worked out once."""
+        if self._problem is None:
+            self._problem = assembler.problem(self.result)
+        return self._problem
 
     def tagged(self, number: int) -> tuple[str, str, str, str]:
         """Its path, queries, checklist and hints as JSON items naming problem `number`."""
@@ -409,6 +522,48 @@ class _Path:
             )
             self._tagged[number] = found
         return found
+
+
+class _Shared:
+    """A visit's shared answers: raw and validated, as JSON for the replayable `answers`,
+    and a serial number that keys its problems in the cache of problem texts."""
+
+    __slots__ = ("raw", "parsed", "serial", "given", "answers_head")
+
+    def __init__(self, raw: dict[str, Any], parsed: dict[str, Answer], serial: int) -> None:
+        self.raw = raw
+        self.parsed = parsed
+        self.serial = serial
+        self.given = {key: answer.as_json() for key, answer in parsed.items()}
+        self.answers_head = (
+            _to_json(self.given)[:-1] + ', "problems": [' if self.given else '{"problems": ['
+        )
+
+    def unused(self, paths: list[_Path]) -> str:
+        """The shared answers that no problem's path asked for, as JSON."""
+        if not self.parsed:
+            return "{}"
+        unused = {
+            key: answer.as_json()
+            for key, answer in self.parsed.items()
+            if not any(key in path.asked for path in paths)
+        }
+        return _to_json(unused)
+
+
+class _Entry(NamedTuple):
+    """A problem of a visit: its path, its JSON in the visit's `problems` (with its own
+    unused answers) and its answers in the replayable record."""
+
+    path: _Path
+    text: str
+    replay: str
+
+
+_UNFIT = object()
+"""A line part the text path leaves to the ordinary path (which words its error)."""
+_VISIT = b'"problems": [{'
+_PROBLEMS_KEY = b'"problems"'
 
 
 def _items(values: list[Any]) -> str:
