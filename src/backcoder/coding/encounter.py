@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 
 UNKNOWN_SITES = frozenset({NOT_DOCUMENTED})
 DEFINITIVE = frozenset({Kind.diagnosis, Kind.injury})
+REMEMBERED = 32768
+"""Plans, and pairs of problems' code lines, remembered before starting afresh: memory
+stays flat over any number of visits."""
 KINDS = ("explains", "excludes1")
 """The decisions between two problems' codes, in the order they are settled."""
 
@@ -96,39 +99,59 @@ sources); None when nothing stands between them."""
 
 class Problem(NamedTuple):
     """A problem as the assembler sees it: its code lines and reasons as small integers (the
-    assembler's own numbering), so that a visit's codes are worked out with dictionary
-    look-ups. A batch of visits assembles thousands of combinations it has never seen."""
+    assembler's own numbering), and its shape: what of it the order of an encounter's codes
+    and reasons depends on. A batch keeps it with the problem's path."""
 
     lines: tuple[int, ...]
     """Its code lines, in its own reporting order."""
+    codes: tuple[str, ...]
+    """The code of each line."""
+    reasons: tuple[int, ...]
+    """Its reasons, in its own order."""
+    groups: tuple[int, ...]
+    """Each reason's code and text, numbered: reasons of one group merge across problems."""
     leads: bool
     """Whether its codes sequenced first lead the encounter (`leads_when`)."""
-    first: tuple[tuple[int, int], ...]
-    """(position, line) of the lines sequenced first; `main` and `last` likewise."""
-    main: tuple[tuple[int, int], ...]
-    first_and_main: tuple[tuple[int, int], ...]
-    last: tuple[tuple[int, int], ...]
-    reasons: tuple[int, ...]
+    shape: int
+    """Its shape, numbered (see `Assembler._shape`)."""
+    code_set: frozenset[str]
+    group_set: frozenset[int]
+    foreign: bool
+    """Whether a reason is for a code the problem does not report (another may)."""
 
 
-class Assembly(NamedTuple):
-    """An encounter's codes and rationale in the assembler's numbering; `code_lines` and
-    `rationale` turn them into the typed result."""
+class Plan(NamedTuple):
+    """An encounter's codes and reasons as references into its problems (0-based index,
+    position), the same for every encounter of the same shape (see `Assembler.plan`)."""
 
-    codes: tuple[tuple[int, tuple[int, ...]], ...]
-    """(line, problems it came from) in reporting order; the first is first-listed unless
-    its line follows another code."""
-    reasons: tuple[tuple[int, tuple[int, ...]], ...]
-    """(reason, problems it holds for), each code's in the codes' order, then the rest."""
-    decisions: tuple[Reason, ...]
-    """The decisions across problems, then why the first-listed code leads, if it must say."""
+    codes: tuple[tuple[int, int, tuple[int, ...]], ...]
+    """(problem, position of the code line, problems it came from) in reporting order; the
+    first is first-listed unless its line follows another code."""
+    reasons: tuple[tuple[int, int, tuple[int, ...]], ...]
+    """(problem, index of the reason, problems it holds for): each reported code's reasons
+    in the codes' order, then the decisions of the problems that add no code."""
+    decisions: tuple[tuple[int, int, int], ...]
+    """(problem, later problem, index in what stands between them) in the order settled."""
+    sequencing: bool
+    """Whether the rationale says why the first-listed code is not the first problem's."""
+
+
+Between = tuple[
+    tuple[tuple[int, int, int, int | None], ...], tuple[tuple[str, tuple[str, ...]], ...]
+]
+"""What stands between two problems' code lines: for each pair of lines with a decision,
+(kind's rank, position in the first, position in the second, loser), and its (text, sources)."""
 
 
 class Assembler:
-    """Assembles the encounters of one rule set. What it works out for a pair of code lines
-    (at their sites) holds for every encounter, so it is remembered, as is whether two
-    problems' lines meet at all: a batch of visits asks about the same pairs again and
-    again. Plain data only: it pickles with the engine."""
+    """Assembles the encounters of one rule set.
+
+    What it works out for a pair of code lines (at their sites) holds for every encounter,
+    and so does the plan it makes for an encounter's shape (the problems' shapes and what
+    their codes share or settle between them): both are remembered, so a batch of visits
+    that no two are alike still assembles each from a few look-ups. Plain data only: it
+    pickles with the engine.
+    """
 
     def __init__(self, rules: RuleSet, tabular: Tabular) -> None:
         self.rules = rules
@@ -139,9 +162,11 @@ class Assembler:
         self._lines: list[CodeLine] = []
         self._reason_ids: dict[Reason, int] = {}
         self._reasons: list[Reason] = []
-        self._reason_groups: list[tuple[str | None, str]] = []
+        self._reason_groups: dict[tuple[str | None, str], int] = {}
+        self._shapes: dict[tuple[Any, ...], int] = {}
         self._pairs: dict[tuple[int, int], PairDecision] = {}
-        self._meet: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[Any, ...]] = {}
+        self._meet: dict[tuple[tuple[int, ...], tuple[int, ...]], Between] = {}
+        self._plans: dict[Any, Plan] = {}
 
     def assemble(
         self, shared: Mapping[str, Answer], results: Sequence[ProblemResult]
@@ -167,26 +192,51 @@ class Assembler:
     ) -> tuple[tuple[CodeLine, ...], tuple[Reason, ...]]:
         """The encounter's codes in reporting order, and why: each code's reasons, then the
         decisions across problems."""
-        assembly = self.assembly([self.problem(result) for result in results])
-        return self.code_lines(assembly), self.rationale(assembly)
+        problems = [self.problem(result) for result in results]
+        plan = self.plan(problems)
+        return self.code_lines(plan, problems), self.rationale(plan, problems)
 
     # ------------------------------------------------------------ numbering
 
     def problem(self, result: ProblemResult) -> Problem:
-        """The problem in the assembler's numbering (a batch keeps it with its path)."""
+        """The problem in the assembler's numbering."""
         lines = tuple(self._line(line) for line in result.codes)
-        tiers: dict[Sequencing, list[tuple[int, int]]] = {tier: [] for tier in Sequencing}
-        for position, (line, code) in enumerate(zip(lines, result.codes, strict=True)):
-            tiers[code.sequence].append((position, line))
+        codes = tuple(line.code for line in result.codes)
+        numbered = [self._reason(reason) for reason in result.rationale]
+        groups = tuple(group for group, _ in numbered)
+        leads = self.leads(result)
         return Problem(
             lines=lines,
-            leads=self.leads(result),
-            first=tuple(tiers[Sequencing.first]),
-            main=tuple(tiers[Sequencing.main]),
-            first_and_main=tuple(sorted(tiers[Sequencing.first] + tiers[Sequencing.main])),
-            last=tuple(tiers[Sequencing.last]),
-            reasons=tuple(self._reason(reason) for reason in result.rationale),
+            codes=codes,
+            reasons=tuple(reason for _, reason in numbered),
+            groups=groups,
+            leads=leads,
+            shape=self._shape(result, leads, codes, groups),
+            code_set=frozenset(codes),
+            group_set=frozenset(groups),
+            foreign=any(r.code is not None and r.code not in codes for r in result.rationale),
         )
+
+    def _shape(
+        self, result: ProblemResult, leads: bool, codes: tuple[str, ...], groups: tuple[int, ...]
+    ) -> int:
+        """What of a problem its encounter's plan depends on, numbered: whether it leads,
+        each line's tier and whether it follows another code, which of its codes and
+        reasons repeat one before, and which of its codes each reason is for."""
+        key = (
+            leads,
+            tuple((line.sequence, bool(line.follows)) for line in result.codes),
+            tuple(codes.index(code) for code in codes),
+            tuple(groups.index(group) for group in groups),
+            tuple(
+                -1 if r.code is None else codes.index(r.code) if r.code in codes else r.code
+                for r in result.rationale
+            ),
+        )
+        number = self._shapes.get(key)
+        if number is None:
+            number = self._shapes[key] = len(self._shapes)
+        return number
 
     def _line(self, line: CodeLine) -> int:
         key = line._replace(role=Role.additional, problems=())
@@ -196,13 +246,18 @@ class Assembler:
             self._lines.append(key)
         return number
 
-    def _reason(self, reason: Reason) -> int:
+    def _reason(self, reason: Reason) -> tuple[int, int]:
+        """(the reason's code and text, numbered; the reason, numbered): one problem's
+        reason merges with another's of the same code and text."""
         number = self._reason_ids.get(reason)
         if number is None:
             number = self._reason_ids[reason] = len(self._reasons)
             self._reasons.append(reason)
-            self._reason_groups.append((reason.code, reason.reason))
-        return number
+        text = (reason.code, reason.reason)
+        group = self._reason_groups.get(text)
+        if group is None:
+            group = self._reason_groups[text] = len(self._reason_groups)
+        return group, number
 
     def leads(self, result: ProblemResult) -> bool:
         """Whether the problem's first-sequenced codes lead the encounter (`leads_when`)."""
@@ -215,65 +270,99 @@ class Assembler:
             for key, value in wanted.items()
         )
 
-    # ------------------------------------------------------------ assembly
+    # ------------------------------------------------------------ plans
 
-    def assembly(self, problems: Sequence[Problem]) -> Assembly:
-        """The encounter of these problems: the pairs of codes across problems settled,
-        each code once with its problems in reporting order, and the reasons."""
-        dropped: frozenset[tuple[int, int]] = frozenset()
-        decisions: tuple[Reason, ...] = ()
-        if len(problems) > 1:
-            dropped, decisions = self.decide(problems)
+    def plan(self, problems: Sequence[Problem]) -> Plan:
+        """The plan of an encounter of these problems, made once per shape."""
+        key = self.shape_of(problems)
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= REMEMBERED:
+                self._plans.clear()
+            plan = self._plans[key] = self.make_plan(problems)
+        return plan
+
+    def shape_of(self, problems: Sequence[Problem]) -> Any:
+        """What an encounter's plan depends on: each problem's shape and, for each pair of
+        problems, what stands between their codes and which codes and reasons they share.
+        A problem with a reason for a code it does not report makes the key its codes."""
+        if len(problems) == 1:
+            return problems[0].shape
+        shapes = tuple(problem.shape for problem in problems)
+        if any(problem.foreign for problem in problems):
+            return (shapes, tuple((p.lines, p.reasons) for p in problems))
+        between = []
+        for i, first in enumerate(problems):
+            for second in problems[i + 1 :]:
+                meet = self.between(first.lines, second.lines)[0]
+                codes = (
+                    ()
+                    if first.code_set.isdisjoint(second.code_set)
+                    else _same(first.codes, second.codes)
+                )
+                groups = (
+                    ()
+                    if first.group_set.isdisjoint(second.group_set)
+                    else _same(first.groups, second.groups)
+                )
+                between.append((meet, codes, groups))
+        return shapes, tuple(between)
+
+    def make_plan(self, problems: Sequence[Problem]) -> Plan:
+        """The pairs of codes across problems settled, each code once with its problems in
+        reporting order, each reported code's reasons, and the decisions' reasons."""
+        dropped, decisions = self.decide(problems)
         codes = self._merged(problems, dropped)
-        return Assembly(
-            codes, self._reasons_for(problems, codes), decisions + self._sequencing(codes)
+        reasons = self._reasons_for(problems, codes)
+        sequencing = (
+            bool(codes)
+            and 1 not in codes[0][2]
+            and (self._lines[problems[codes[0][0]].lines[codes[0][1]]].sequence is Sequencing.first)
         )
+        return Plan(codes, reasons, decisions, sequencing)
 
     def decide(
         self, problems: Sequence[Problem]
-    ) -> tuple[frozenset[tuple[int, int]], tuple[Reason, ...]]:
+    ) -> tuple[frozenset[tuple[int, int]], tuple[tuple[int, int, int], ...]]:
         """The occurrences, (problem, position), left out once every pair of codes of
         different problems is settled: first the symptoms another problem's diagnosis
         explains at the same site (I.B.5), then the Excludes1 pairs (I.A.12.a), each in the
-        order the codes are listed; and the reason for each decision. A code left out
-        settles nothing further."""
+        order the codes are listed; and each decision taken. A code left out settles
+        nothing further."""
         settling = []
         for i in range(len(problems) - 1):
             for j in range(i + 1, len(problems)):
-                for rank, at_i, at_j, loser, text, sources in self._between(
-                    problems[i].lines, problems[j].lines
-                ):
-                    settling.append((rank, i + 1, at_i, j + 1, at_j, loser, text, sources))
-        if not settling:
-            return frozenset(), ()
-        settling.sort(key=lambda item: item[:5])
+                meet = self.between(problems[i].lines, problems[j].lines)[0]
+                for index, (rank, at_i, at_j, loser) in enumerate(meet):
+                    settling.append((rank, i, at_i, j, at_j, loser, index))
+        settling.sort()
         dropped: set[tuple[int, int]] = set()
-        reasons: list[Reason] = []
-        for _, first, at_first, second, at_second, loser, text, sources in settling:
+        taken = []
+        for _, first, at_first, second, at_second, loser, index in settling:
             one, other = (first, at_first), (second, at_second)
             if one in dropped or other in dropped:
                 continue
-            reasons.append(Reason(None, text.format(first, second), sources, (first, second)))
+            taken.append((first, second, index))
             if loser is not None:
                 dropped.add(one if loser == 0 else other)
-        return frozenset(dropped), tuple(reasons)
+        return frozenset(dropped), tuple(taken)
 
-    def _between(self, first: tuple[int, ...], second: tuple[int, ...]) -> tuple[Any, ...]:
-        """What stands between two problems' code lines: (kind's rank, position in the
-        first, position in the second, loser, text, sources) for each pair that has a
-        decision; remembered per pair of problems' lines."""
+    def between(self, first: tuple[int, ...], second: tuple[int, ...]) -> Between:
+        """What stands between two problems' code lines, remembered per pair of them."""
         key = (first, second)
         found = self._meet.get(key)
         if found is None:
-            found = []
+            shape, words = [], []
             for at_first, one in enumerate(first):
                 for at_second, other in enumerate(second):
                     decision = self.pair(one, other)
                     if decision is not None:
                         kind, loser, text, sources = decision
-                        rank = KINDS.index(kind)
-                        found.append((rank, at_first, at_second, loser, text, sources))
-            found = self._meet[key] = tuple(found)
+                        shape.append((KINDS.index(kind), at_first, at_second, loser))
+                        words.append((text, sources))
+            if len(self._meet) >= REMEMBERED:
+                self._meet.clear()
+            found = self._meet[key] = (tuple(shape), tuple(words))
         return found
 
     def pair(self, first: int, second: int) -> PairDecision:
@@ -288,75 +377,64 @@ class Assembler:
 
     def _merged(
         self, problems: Sequence[Problem], dropped: frozenset[tuple[int, int]]
-    ) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    ) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
         """Each code once, listing every problem it came from, in reporting order: a leading
         problem's first-sequenced codes (G89 at a pain-management encounter), then the
         problems as listed, each in its own order, then the codes sequenced last (G89 as
         additional)."""
-        ordered: list[tuple[int, int, int]] = []
-        for number, problem in enumerate(problems, 1):
-            if problem.leads:
-                ordered += [(number, position, line) for position, line in problem.first]
-        for number, problem in enumerate(problems, 1):
-            body = problem.main if problem.leads else problem.first_and_main
-            ordered += [(number, position, line) for position, line in body]
-        for number, problem in enumerate(problems, 1):
-            ordered += [(number, position, line) for position, line in problem.last]
         lines = self._lines
-        found: dict[str, tuple[int, list[int]]] = {}
-        for number, position, line in ordered:
-            if dropped and (number, position) in dropped:
-                continue
-            code = lines[line].code
+
+        def tier(index: int, position: int) -> int:
+            sequence = lines[problems[index].lines[position]].sequence
+            if sequence is Sequencing.first:
+                return 0 if problems[index].leads else 1
+            return 2 if sequence is Sequencing.last else 1
+
+        occurrences = sorted(
+            (tier(index, position), index, position)
+            for index, problem in enumerate(problems)
+            for position in range(len(problem.lines))
+            if (index, position) not in dropped
+        )
+        found: dict[str, tuple[int, int, list[int]]] = {}
+        for _, index, position in occurrences:
+            code = problems[index].codes[position]
             seen = found.get(code)
             if seen is None:
-                found[code] = (line, [number])
-            elif number not in seen[1]:
-                seen[1].append(number)
-        return tuple((line, tuple(numbers)) for line, numbers in found.values())
+                found[code] = (index, position, [index + 1])
+            elif index + 1 not in seen[2]:
+                seen[2].append(index + 1)
+        return tuple(
+            (index, position, tuple(numbers)) for index, position, numbers in found.values()
+        )
 
     def _reasons_for(
-        self, problems: Sequence[Problem], codes: tuple[tuple[int, tuple[int, ...]], ...]
-    ) -> tuple[tuple[int, tuple[int, ...]], ...]:
-        """Each reported code's reasons, once per distinct reason, naming the problems it
-        holds for; then the problems' decisions that add no code."""
-        lines, groups = self._lines, self._reason_groups
-        order = {lines[line].code: n for n, (line, _) in enumerate(codes)}
-        found: dict[tuple[str | None, str], tuple[int, list[int]]] = {}
-        for number, problem in enumerate(problems, 1):
-            for reason in problem.reasons:
-                group = groups[reason]
-                code = group[0]
-                if code is not None and code not in order:
-                    continue
-                seen = found.get(group)
-                if seen is None:
-                    found[group] = (reason, [number])
-                else:
-                    seen[1].append(number)
-        keys = sorted(found, key=lambda key: (key[0] is None, order.get(key[0] or "", 0)))
-        return tuple((found[key][0], tuple(found[key][1])) for key in keys)
-
-    def _sequencing(self, codes: tuple[tuple[int, tuple[int, ...]], ...]) -> tuple[Reason, ...]:
-        """Why the first-listed code is not the first problem's, when it is not."""
-        if not codes or 1 in codes[0][1]:
-            return ()
-        line = self._lines[codes[0][0]]
-        if line.sequence is not Sequencing.first:
-            return ()
-        numbers = codes[0][1]
-        text = (
-            f"{line.code} is listed first although it comes from problem "
-            f"{numbers[0]}: the tree sequences it first (pain management, G89 first)."
-        )
-        return (Reason(None, text, (f"{self.guideline} I.C.6.b.1",), numbers),)
+        self, problems: Sequence[Problem], codes: tuple[tuple[int, int, tuple[int, ...]], ...]
+    ) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
+        """Each reported code's reasons in the codes' order, once per distinct reason,
+        naming the problems it holds for; then the problems' decisions that add no code."""
+        reasons = self._reasons
+        order = [problems[index].codes[position] for index, position, _ in codes]
+        found: dict[int, tuple[int, int, list[int]]] = {}
+        for code in [*order, None]:
+            for index, problem in enumerate(problems):
+                for at, reason in enumerate(problem.reasons):
+                    if reasons[reason].code != code:
+                        continue
+                    group = problem.groups[at]
+                    seen = found.get(group)
+                    if seen is None:
+                        found[group] = (index, at, [index + 1])
+                    else:
+                        seen[2].append(index + 1)
+        return tuple((index, at, tuple(numbers)) for index, at, numbers in found.values())
 
     # ------------------------------------------------------------ typed result
 
-    def code_lines(self, assembly: Assembly) -> tuple[CodeLine, ...]:
+    def code_lines(self, plan: Plan, problems: Sequence[Problem]) -> tuple[CodeLine, ...]:
         return tuple(
-            self.code_line(line, numbers, position == 0)
-            for position, (line, numbers) in enumerate(assembly.codes)
+            self.code_line(problems[index].lines[position], numbers, n == 0)
+            for n, (index, position, numbers) in enumerate(plan.codes)
         )
 
     def code_line(self, line: int, problems: tuple[int, ...], first: bool) -> CodeLine:
@@ -365,14 +443,38 @@ class Assembler:
         role = Role.first_listed if first and not found.follows else Role.additional
         return found._replace(role=role, problems=problems)
 
-    def rationale(self, assembly: Assembly) -> tuple[Reason, ...]:
-        return (
-            tuple(self.reason(reason, numbers) for reason, numbers in assembly.reasons)
-            + assembly.decisions
+    def rationale(self, plan: Plan, problems: Sequence[Problem]) -> tuple[Reason, ...]:
+        """The plan's reasons, then its decisions' and why the first-listed code leads."""
+        reasons = tuple(
+            self.reason(problems[index].reasons[at], numbers) for index, at, numbers in plan.reasons
         )
+        return reasons + self.settled(plan, problems)
+
+    def settled(self, plan: Plan, problems: Sequence[Problem]) -> tuple[Reason, ...]:
+        """The reasons of the plan's decisions, then why the first-listed code leads."""
+        reasons = [self.decision(problems, *taken) for taken in plan.decisions]
+        if plan.sequencing:
+            index, position, numbers = plan.codes[0]
+            reasons.append(self.sequencing(problems[index].lines[position], numbers))
+        return tuple(reasons)
 
     def reason(self, reason: int, problems: tuple[int, ...]) -> Reason:
         return self._reasons[reason]._replace(problems=problems)
+
+    def decision(self, problems: Sequence[Problem], first: int, second: int, index: int) -> Reason:
+        """A decision between two problems' codes, naming them."""
+        text, sources = self.between(problems[first].lines, problems[second].lines)[1][index]
+        numbers = (first + 1, second + 1)
+        return Reason(None, text.format(*numbers), sources, numbers)
+
+    def sequencing(self, line: int, problems: tuple[int, ...]) -> Reason:
+        """Why the first-listed code is not the first problem's."""
+        code = self._lines[line].code
+        text = (
+            f"{code} is listed first although it comes from problem "
+            f"{problems[0]}: the tree sequences it first (pain management, G89 first)."
+        )
+        return Reason(None, text, (f"{self.guideline} I.C.6.b.1",), problems)
 
     # ------------------------------------------------------------ pairs of codes
 
@@ -457,3 +559,10 @@ def more_general(first: CodeLine, second: CodeLine, note_a: str | None, note_b: 
     if (note_a is None) != (note_b is None):
         return 0 if note_a is not None else 1
     return 1
+
+
+def _same(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[tuple[int, int], ...]:
+    """The (index, index) pairs at which two problems' codes or reasons are the same."""
+    return tuple(
+        (i, j) for i, one in enumerate(first) for j, other in enumerate(second) if one == other
+    )

@@ -311,6 +311,8 @@ class BatchCoder:
 
     def _shared_text(self, head: bytes) -> Any:
         """The shared answers written before `problems`, or _UNFIT for the ordinary path."""
+        if head[:2] == b", ":  # after an `_id`
+            head = head[2:]
         if not head:
             return self._shared({})
         if head[-2:] != b", " or _PROBLEMS_KEY in head:
@@ -377,27 +379,30 @@ class BatchCoder:
 
     def _encounter_core(self, paths: list[_Path]) -> str:
         """The fields an encounter's list of paths decides, as JSON text: codes, path,
-        rationale, queries, checklist, more specific codes, warnings."""
+        rationale, queries, checklist, more specific codes, warnings. The assembler's plan
+        for the visit's shape says which of each problem's code and reason fragments go
+        where; only a code or reason several problems share is written afresh."""
         assembler = self.coder.assembler
-        assembly = assembler.assembly([path.problem(assembler) for path in paths])
-        tagged = [path.tagged(number) for number, path in enumerate(paths, 1)]
-        codes = self._code_fragments
-        reasons = self._reason_fragments
-        code_items = []
-        for position, item in enumerate(assembly.codes):
-            key = (item, position == 0)
-            text = codes.get(key)
-            if text is None:
-                line = assembler.code_line(item[0], item[1], position == 0)
-                text = codes.remember(key, _to_json(code_json(line)))
-            code_items.append(text)
-        reason_items = []
-        for item in assembly.reasons:
-            text = reasons.get(item)
-            if text is None:
-                text = reasons.remember(item, _to_json(reason_json(assembler.reason(*item))))
-            reason_items.append(text)
-        reason_items += [self._fragment(reason, reason_json) for reason in assembly.decisions]
+        problems = [path.problem(assembler) for path in paths]
+        plan = assembler.plan(problems)
+        slots = [path.slot(number, assembler) for number, path in enumerate(paths, 1)]
+        codes = []
+        for n, (index, position, numbers) in enumerate(plan.codes):
+            if len(numbers) == 1:
+                slot = slots[index]
+                codes.append(slot.first_codes[position] if n == 0 else slot.codes[position])
+            else:
+                line = problems[index].lines[position]
+                codes.append(self._shared_code(line, numbers, n == 0))
+        reasons = [
+            slots[index].reasons[at]
+            if len(numbers) == 1
+            else self._shared_reason(problems[index].reasons[at], numbers)
+            for index, at, numbers in plan.reasons
+        ]
+        if plan.decisions or plan.sequencing:
+            settled = assembler.settled(plan, problems)
+            reasons += [self._fragment(reason, reason_json) for reason in settled]
         if any(path.result.warnings for path in paths):
             warnings = _to_json(list(dict.fromkeys(w for p in paths for w in p.result.warnings)))
         else:
@@ -405,21 +410,39 @@ class BatchCoder:
         return "".join(
             [
                 ', "codes": [',
-                ", ".join(code_items),
+                ", ".join(codes),
                 '], "path": [',
-                ", ".join([t[0] for t in tagged if t[0]]),
+                ", ".join([slot.path for slot in slots if slot.path]),
                 '], "rationale": [',
-                ", ".join(reason_items),
+                ", ".join(reasons),
                 '], "queries": [',
-                ", ".join([t[1] for t in tagged if t[1]]),
+                ", ".join([slot.queries for slot in slots if slot.queries]),
                 '], "checklist": [',
-                ", ".join([t[2] for t in tagged if t[2]]),
+                ", ".join([slot.checklist for slot in slots if slot.checklist]),
                 '], "more_specific": [',
-                ", ".join([t[3] for t in tagged if t[3]]),
+                ", ".join([slot.hints for slot in slots if slot.hints]),
                 '], "warnings": ',
                 warnings,
             ]
         )
+
+    def _shared_code(self, line: int, numbers: tuple[int, ...], first: bool) -> str:
+        """A code several problems of a visit report, as JSON."""
+        key = (line, numbers, first)
+        text = self._code_fragments.get(key)
+        if text is None:
+            code = self.coder.assembler.code_line(line, numbers, first)
+            text = self._code_fragments.remember(key, _to_json(code_json(code)))
+        return text
+
+    def _shared_reason(self, reason: int, numbers: tuple[int, ...]) -> str:
+        """A reason that holds for several problems of a visit, as JSON."""
+        key = (reason, numbers)
+        text = self._reason_fragments.get(key)
+        if text is None:
+            found = self.coder.assembler.reason(reason, numbers)
+            text = self._reason_fragments.remember(key, _to_json(reason_json(found)))
+        return text
 
     def _fragment(self, item: Any, writer: Any) -> str:
         """A code line's or a reason's JSON, encoded once: visits share most of them."""
@@ -476,7 +499,7 @@ def _split_id(raw: bytes) -> tuple[bytes, bytes] | None:
 class _Path:
     """A path's result and the JSON fragments every line that walks it reuses."""
 
-    __slots__ = ("result", "number", "core", "asked", "_body", "_tagged", "_problem", "_answers")
+    __slots__ = ("result", "number", "core", "asked", "_body", "_slots", "_problem", "_answers")
 
     def __init__(self, result: ProblemResult, number: int) -> None:
         self.result = result
@@ -484,7 +507,7 @@ class _Path:
         self.core = ", " + _to_json(result_json(result, unused=False))[1:-1]
         self.asked = frozenset(step.question for step in result.path)
         self._body: str | None = None
-        self._tagged: dict[int, tuple[str, str, str, str]] = {}
+        self._slots: dict[int, _Slot] = {}
         self._problem: Problem | None = None
         self._answers: dict[str, Any] | None = None
 
@@ -509,19 +532,51 @@ class _Path:
             self._problem = assembler.problem(self.result)
         return self._problem
 
-    def tagged(self, number: int) -> tuple[str, str, str, str]:
-        """Its path, queries, checklist and hints as JSON items naming problem `number`."""
-        found = self._tagged.get(number)
+    def slot(self, number: int, assembler: Assembler) -> _Slot:
+        """The path as problem `number` of a visit: its path, queries, checklist and hints
+        as JSON items naming the problem, and its codes and reasons as that problem's."""
+        found = self._slots.get(number)
         if found is None:
             result = self.result
-            found = (
+            problem = (number,)
+            lines = self.problem(assembler).lines
+            found = _Slot(
                 _items([path_json(s._replace(problem=number)) for s in result.path]),
                 _items([query_json(q._replace(problem=number)) for q in result.queries]),
                 _items([checklist_json(c._replace(problem=number)) for c in result.checklist]),
                 _items([hint_json(h._replace(problem=number)) for h in result.more_specific]),
+                tuple(
+                    _to_json(code_json(assembler.code_line(line, problem, False))) for line in lines
+                ),
+                tuple(
+                    _to_json(code_json(assembler.code_line(line, problem, True))) for line in lines
+                ),
+                tuple(
+                    _to_json(reason_json(r._replace(problems=problem))) for r in result.rationale
+                ),
             )
-            self._tagged[number] = found
+            self._slots[number] = found
         return found
+
+
+def _items(values: list[Any]) -> str:
+    """JSON list items without the brackets, to join with other lists' items."""
+    return _to_json(values)[1:-1]
+
+
+class _Slot(NamedTuple):
+    """A path as one numbered problem of a visit, as JSON text."""
+
+    path: str
+    queries: str
+    checklist: str
+    hints: str
+    codes: tuple[str, ...]
+    """Each code line as this problem's alone."""
+    first_codes: tuple[str, ...]
+    """Each code line as this problem's alone, listed first."""
+    reasons: tuple[str, ...]
+    """Each reason as this problem's alone."""
 
 
 class _Shared:
@@ -543,12 +598,8 @@ class _Shared:
         """The shared answers that no problem's path asked for, as JSON."""
         if not self.parsed:
             return "{}"
-        unused = {
-            key: answer.as_json()
-            for key, answer in self.parsed.items()
-            if not any(key in path.asked for path in paths)
-        }
-        return _to_json(unused)
+        unused = [key for key in self.given if not any(key in path.asked for path in paths)]
+        return _to_json({key: self.given[key] for key in unused}) if unused else "{}"
 
 
 class _Entry(NamedTuple):
@@ -564,11 +615,6 @@ _UNFIT = object()
 """A line part the text path leaves to the ordinary path (which words its error)."""
 _VISIT = b'"problems": [{'
 _PROBLEMS_KEY = b'"problems"'
-
-
-def _items(values: list[Any]) -> str:
-    """JSON list items without the brackets, to join with other lists' items."""
-    return _to_json(values)[1:-1]
 
 
 _MISSING = object()
