@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 UNKNOWN_SITES = frozenset({NOT_DOCUMENTED})
 DEFINITIVE = frozenset({Kind.diagnosis, Kind.injury})
-REMEMBERED = 32768
+REMEMBERED = 16384
 """Plans, and pairs of problems' code lines, remembered before starting afresh: memory
 stays flat over any number of visits."""
 KINDS = ("explains", "excludes1")
