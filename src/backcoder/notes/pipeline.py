@@ -28,6 +28,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from backcoder.notes.deferred import deferred
 from backcoder.notes.model import NotesFile, Pattern
 from backcoder.notes.vocabulary import BackcoderError
 
@@ -67,9 +68,11 @@ class Target:
 
 
 def import_libraries() -> dict[str, Any]:
-    """spaCy and medspaCy, with their logging silenced; one line naming the extra if absent."""
+    """spaCy and medspaCy, with their logging silenced; one line naming the extra if absent.
+    The packages medspaCy imports for components the reader never uses are imported lazily
+    (`backcoder.notes.deferred`)."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), deferred():
             warnings.simplefilter("ignore")
             import spacy
             from medspacy.context import ConText, ConTextRule
