@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from backcoder.notes.deferred import deferred
-from backcoder.notes.model import NotesFile, Pattern
+from backcoder.notes.model import REGEX_FLAGS, NotesFile, Pattern
 from backcoder.notes.vocabulary import BackcoderError
 
 if TYPE_CHECKING:
@@ -282,7 +282,7 @@ class NotePipeline:
         self.context = self._context(libraries)
         self._phrases, self._phrase_keys = self._phrase_matcher()
         self._regexes = [
-            (question, value, pattern, re.compile(expression, re.IGNORECASE))
+            (question, value, pattern, re.compile(expression, REGEX_FLAGS))
             for question, value, pattern in self._patterns()
             for expression in pattern.regex
         ]
