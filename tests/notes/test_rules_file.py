@@ -160,3 +160,25 @@ def test_without_the_extra_one_line_names_the_install(monkeypatch: pytest.Monkey
 def test_a_note_longer_than_the_library_reads_is_one_error(read) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(BackcoderError, match="characters"):
         read("a" * 1_000_001)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_while_a_reader_is_built_and_left_as_found(
+    enabled: bool,
+) -> None:
+    import gc
+
+    from backcoder.files.notes import _long_lived
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with _long_lived():
+            assert not gc.isenabled()
+            built = [[]]  # tracked by the collector
+        assert gc.isenabled() is enabled
+        assert gc.is_tracked(built)
+        assert not any(tracked is built for tracked in gc.get_objects()), "not frozen"
+    finally:
+        gc.unfreeze()
+        (gc.enable if was else gc.disable)()
