@@ -1,4 +1,5 @@
-"""medspaCy's import leaves NLTK's code unrun, and what is deferred still loads when used."""
+"""spaCy's and medspaCy's import leave NLTK's and langcodes' code unrun, and what is deferred
+still loads when used."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from backcoder.notes.deferred import _LazyFinder, deferred
 
 
-def test_loading_the_libraries_runs_none_of_nltk_and_nltk_still_works() -> None:
+def test_loading_the_libraries_runs_neither_nltk_nor_langcodes_and_both_still_work() -> None:
     code = (
         "import sys\n"
         "from backcoder.notes.pipeline import import_libraries\n"
@@ -24,6 +25,11 @@ def test_loading_the_libraries_runs_none_of_nltk_and_nltk_still_works() -> None:
         "assert 'nltk.tokenize' in sys.modules\n"
         "from quickumls import QuickUMLS\n"  # what imported it still gets the real package
         "assert callable(QuickUMLS)\n"
+        "assert 'langcodes' in sys.modules, 'spaCy no longer imports langcodes: drop it'\n"
+        "assert 'langcodes.data_dicts' not in sys.modules, 'langcodes ran at import'\n"
+        "from spacy.util import find_matching_language\n"
+        "assert find_matching_language('en-US') == 'en'\n"  # spaCy's use of it
+        "assert 'langcodes.data_dicts' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

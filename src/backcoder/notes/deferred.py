@@ -1,12 +1,15 @@
-"""Importing medspaCy without running the code of packages it imports but the reader never uses.
+"""Importing spaCy and medspaCy without running the code of packages they import but the
+reader never uses.
 
 medspaCy's package imports all of its components, and through `medspacy.util` QuickUMLS,
 whose module imports NLTK at its top: a third of a second of a one-note run, for a concept
-mapper the reader never builds (it uses ConText and the Sectionizer only). While medspaCy is
-imported, `deferred(...)` has the standard library's `importlib.util.LazyLoader` load such a
-package: the module is created and bound as usual, and its code runs the first time anything
-uses one of its attributes (or imports it again), so whatever does use it gets the real
-package, only later.
+mapper the reader never builds (it uses ConText and the Sectionizer only). spaCy's `util`
+imports langcodes, which reads its tables of every language at import (60 ms), to match a
+language code such as "en-US" that spaCy has no package for; the reader asks for "en".
+While they are imported, `deferred(...)` has the standard library's
+`importlib.util.LazyLoader` load such a package: the module is created and bound as usual,
+and its code runs the first time anything uses one of its attributes (or imports it again),
+so whatever does use it gets the real package, only later.
 
 It fails safe: a package already imported, one that cannot be found, or one not loaded from
 a Python file is imported the ordinary way, and so is everything else.
@@ -22,9 +25,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 
-UNUSED_BY_THE_READER = ("nltk",)
-"""Packages medspaCy imports that ConText and the Sectionizer never use (NLTK: QuickUMLS's
-stop words; QuickUMLS itself is imported with `from ... import`, which needs its code)."""
+UNUSED_BY_THE_READER = ("nltk", "langcodes")
+"""Packages spaCy and medspaCy import with a plain `import` (which a lazy module satisfies)
+and the reader never uses: NLTK for QuickUMLS's stop words (QuickUMLS itself is imported with
+`from ... import`, which needs its code), langcodes for language codes spaCy has no package
+for."""
 
 _PYTHON_FILE_LOADERS = (
     importlib.machinery.SourceFileLoader,

@@ -69,7 +69,7 @@ class Target:
 
 def import_libraries() -> dict[str, Any]:
     """spaCy and medspaCy, with their logging silenced; one line naming the extra if absent.
-    The packages medspaCy imports for components the reader never uses are imported lazily
+    The packages they import for what the reader never uses are imported lazily
     (`backcoder.notes.deferred`)."""
     try:
         with warnings.catch_warnings(), deferred():
