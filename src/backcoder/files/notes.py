@@ -79,8 +79,13 @@ def load_notes(path: Path) -> NotesFile:
 
 
 def has_current_notes_build(path: Path) -> bool:
-    """Whether the built form beside the note-reading rule file matches it."""
-    return _current_built(path, read_bytes(path, RuleFileError)) is not None
+    """Whether the built form beside the note-reading rule file matches it (not when the
+    file cannot be read: the check that reads it says why)."""
+    try:
+        source = read_bytes(path, RuleFileError)
+    except RuleFileError:
+        return False
+    return _current_built(path, source) is not None
 
 
 def _current_built(path: Path, source: bytes) -> dict[str, Any] | None:
