@@ -1,5 +1,5 @@
-"""spaCy's and medspaCy's import leave NLTK's and langcodes' code unrun, and what is deferred
-still loads when used."""
+"""spaCy's and medspaCy's import leave the code of packages the reader never uses unrun (NLTK,
+langcodes, pysbd), and what is deferred still loads when used."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from backcoder.notes.deferred import _LazyFinder, deferred
 
 
-def test_loading_the_libraries_runs_neither_nltk_nor_langcodes_and_both_still_work() -> None:
+def test_loading_the_libraries_runs_none_of_the_deferred_packages_and_each_still_works() -> None:
     code = (
         "import sys\n"
         "from backcoder.notes.pipeline import import_libraries\n"
@@ -30,6 +30,9 @@ def test_loading_the_libraries_runs_neither_nltk_nor_langcodes_and_both_still_wo
         "from spacy.util import find_matching_language\n"
         "assert find_matching_language('en-US') == 'en'\n"  # spaCy's use of it
         "assert 'langcodes.data_dicts' in sys.modules\n"
+        "assert 'pysbd' in sys.modules and 'pysbd.segmenter' not in sys.modules\n"
+        "import pysbd\n"
+        "assert pysbd.Segmenter(language='en').segment('One. Two.') == ['One. ', 'Two.']\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -25,11 +25,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
 
-UNUSED_BY_THE_READER = ("nltk", "langcodes")
+UNUSED_BY_THE_READER = ("nltk", "langcodes", "pysbd")
 """Packages spaCy and medspaCy import with a plain `import` (which a lazy module satisfies)
 and the reader never uses: NLTK for QuickUMLS's stop words (QuickUMLS itself is imported with
 `from ... import`, which needs its code), langcodes for language codes spaCy has no package
-for."""
+for, pysbd for medspaCy's `medspacy_pysbd` sentence splitter."""
 
 _PYTHON_FILE_LOADERS = (
     importlib.machinery.SourceFileLoader,
