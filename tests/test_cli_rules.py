@@ -228,6 +228,48 @@ def test_build_refuses_unsound_rules(cli: Any, tmp_path: Path) -> None:
     assert not built_path(path).exists()
 
 
+def test_build_writes_the_note_reading_rules_built_form_too(cli: Any, tmp_path: Path) -> None:
+    from backcoder.files.notes import (
+        has_current_notes_build,
+        load_notes,
+        load_notes_file,
+        notes_built_path,
+    )
+    from tests.test_cli_notes import TINY_NOTES
+
+    path = write_rules(tmp_path, TINY)
+    notes = tmp_path / "rules.notes.yaml"
+    notes.write_text(yaml.safe_dump(TINY_NOTES), encoding="utf-8")
+    result = cli("rules", "build", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"{notes_built_path(notes)}: built"
+    assert has_current_notes_build(notes)
+    assert load_notes(notes) == load_notes_file(notes)
+    assert json.loads(cli("rules", "check", "--json", str(path)).stdout)["built"] is True
+
+    notes.write_text(yaml.safe_dump({**TINY_NOTES, "version": "0.2"}), encoding="utf-8")
+    assert json.loads(cli("rules", "check", "--json", str(path)).stdout)["built"] is False
+    assert cli("rules", "check", str(path)).stdout.splitlines() == [
+        f"{path}: ok",
+        f"{notes}: ok; its built form is missing or stale: run `backcoder rules build {path}`",
+    ]
+
+
+def test_build_refuses_unsound_note_reading_rules(cli: Any, tmp_path: Path) -> None:
+    from backcoder.files.notes import notes_built_path
+    from tests.test_cli_notes import TINY_NOTES
+
+    path = write_rules(tmp_path, TINY)
+    notes = tmp_path / "rules.notes.yaml"
+    broken = json.loads(json.dumps(TINY_NOTES))
+    broken["questions"]["site"]["values"]["low"] = [{"phrases": ["low back"]}]
+    notes.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    result = cli("rules", "build", str(path))
+    assert result.exit_code == 2
+    assert f"{notes}: questions.site: 'low' is not a value of site" in result.stderr
+    assert not built_path(path).exists() and not notes_built_path(notes).exists()
+
+
 def test_schema_command_prints_the_committed_schema(cli: Any) -> None:
     committed = shipped_rules_path().with_name("rule-file.schema.json").read_text(encoding="utf-8")
     assert cli("rules", "schema").stdout == committed

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from backcoder.coding.bundle import RuleBundle
 from backcoder.errors import BackcoderError, RuleFileError
-from backcoder.files.notes import check_notes_file, load_notes_file, notes_path
+from backcoder.files.notes import (
+    check_notes_file,
+    load_notes,
+    load_notes_file,
+    notes_built_path,
+    notes_path,
+)
 from backcoder.notes.check import notes_problems
 from backcoder.notes.model import notes_schema_text, validate_notes
 from backcoder.notes.vocabulary import tree_vocabulary
@@ -81,6 +89,46 @@ def test_an_invalid_file_is_one_line(tmp_path: Path) -> None:
         load_notes_file(bad)
 
 
+@pytest.fixture
+def copied(tmp_path: Path) -> Path:
+    """The shipped note-reading rules and their built form, copied side by side."""
+    notes = tmp_path / "copy.notes.yaml"
+    notes.write_bytes(SHIPPED.read_bytes())
+    notes_built_path(notes).write_bytes(notes_built_path(SHIPPED).read_bytes())
+    return notes
+
+
+def rewrite_built(notes: Path, change: dict) -> None:
+    built_path = notes_built_path(notes)
+    built = json.loads(built_path.read_text(encoding="utf-8"))
+    built["notes"].update(change)
+    built_path.write_text(json.dumps(built), encoding="utf-8")
+
+
+def test_the_reader_takes_the_built_form_while_it_matches_the_file(copied: Path) -> None:
+    assert load_notes(copied) == load_notes_file(copied)
+    rewrite_built(copied, {"version": "from the built form"})
+    assert load_notes(copied).version == "from the built form"
+    with copied.open("a", encoding="utf-8") as handle:
+        handle.write("# edited after the build\n")
+    assert load_notes(copied) == load_notes_file(copied)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda notes: notes_built_path(notes).write_text("{not json", encoding="utf-8"),
+        lambda notes: notes_built_path(notes).write_text("[]", encoding="utf-8"),
+        lambda notes: rewrite_built(notes, {"unknown": 1}),
+        lambda notes: rewrite_built(notes, {"questions": {"nerve": {"values": 3}}}),
+        lambda notes: rewrite_built(notes, {"context": []}),
+    ],
+)
+def test_a_damaged_built_form_gives_way_to_the_file(copied: Path, damage: Any) -> None:
+    damage(copied)
+    assert load_notes(copied) == load_notes_file(copied)
+
+
 def test_importing_backcoder_never_imports_the_nlp_library() -> None:
     code = (
         "import sys, backcoder, backcoder.notes, backcoder.cli, backcoder.notes.check;"
@@ -112,3 +160,25 @@ def test_without_the_extra_one_line_names_the_install(monkeypatch: pytest.Monkey
 def test_a_note_longer_than_the_library_reads_is_one_error(read) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(BackcoderError, match="characters"):
         read("a" * 1_000_001)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_while_a_reader_is_built_and_left_as_found(
+    enabled: bool,
+) -> None:
+    import gc
+
+    from backcoder.files.notes import _long_lived
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with _long_lived():
+            assert not gc.isenabled()
+            built = [[]]  # tracked by the collector
+        assert gc.isenabled() is enabled
+        assert gc.is_tracked(built)
+        assert not any(tracked is built for tracked in gc.get_objects()), "not frozen"
+    finally:
+        gc.unfreeze()
+        (gc.enable if was else gc.disable)()

@@ -63,7 +63,8 @@ def check(
     rules = parse_rules(path)
     problems = check_rules(rules, OfficialTabular(), parse_knowledge(path))
     note_problems = _check_notes(path, rules)
-    current = has_current_build(path)
+    tree_current, notes_current = has_current_build(path), _notes_build_current(path)
+    current = tree_current and notes_current
     if json_output:
         report = {
             "path": str(path),
@@ -84,11 +85,13 @@ def check(
     if json_output:
         return
     build_command = "backcoder rules build" + ("" if shipped else f" {shlex.quote(str(path))}")
-    stale = "" if current else f"; its built form is missing or stale: run `{build_command}`"
-    print(f"{path}: ok{stale}", file=env.stdout)
+    stale = f"; its built form is missing or stale: run `{build_command}`"
+    print(f"{path}: ok{'' if tree_current else stale}", file=env.stdout)
     notes = _notes_beside(path)
     if notes.is_file():
-        print(f"{notes}: ok", file=env.stdout)
+        # the build the rule file's line asks for writes both built forms
+        notes_stale = tree_current and not notes_current
+        print(f"{notes}: ok{stale if notes_stale else ''}", file=env.stdout)
 
 
 def _check_notes(path: Path, rules: RuleSet) -> list[str]:
@@ -101,6 +104,15 @@ def _check_notes(path: Path, rules: RuleSet) -> list[str]:
     return check_notes_file(notes, rules) if notes.is_file() else []
 
 
+def _notes_build_current(path: Path) -> bool:
+    """Whether the note-reading rules beside the rule file, if any, have a current built
+    form (`rules build` writes both)."""
+    from backcoder.files.notes import has_current_notes_build
+
+    notes = _notes_beside(path)
+    return not notes.is_file() or has_current_notes_build(notes)
+
+
 def _notes_beside(path: Path) -> Path:
     from backcoder.notes.vocabulary import notes_path_beside
 
@@ -110,23 +122,47 @@ def _notes_beside(path: Path) -> Path:
 @app.command("build", epilog="\b\nExample:\n  backcoder rules build mini.yaml")
 @exits_cleanly
 def build(path: PathArgument = None) -> None:
-    """Check the rule file, then write NAME.built.json beside it for fast start-up."""
+    """Check the rule file, then write NAME.built.json beside it for fast start-up (and
+    NAME.notes.built.json beside its note-reading rules, when it has them)."""
     from backcoder.files.bundle import built_path, knowledge_path, shipped_rules_path
+    from backcoder.files.notes import notes_built_path
     from backcoder.files.writing import write_whole
 
     env = environment()
     path = path or shipped_rules_path()
     target = built_path(path)
-    sources = [(str(source), source) for source in (path, knowledge_path(path))]
-    guard_outputs(sources, [(str(target), target)])
+    notes = _notes_beside(path)
+    notes_target = notes_built_path(notes)
+    sources = [(str(source), source) for source in (path, knowledge_path(path), notes)]
+    guard_outputs(sources, [(str(target), target), (str(notes_target), notes_target)])
     document, problems = built_form(path)
     for problem in problems:
         print(problem.line(str(path)), file=env.stderr)
     if document is None:
         raise RulesNotSound(f"{path}: not built: {plural(len(problems), 'problem')} found")
+    notes_document, note_problems = notes_built_form(path)
+    for line in note_problems:
+        print(line, file=env.stderr)
+    if note_problems:
+        raise RulesNotSound(f"{notes}: not built: {plural(len(note_problems), 'problem')} found")
     write_whole(target, json.dumps(document, indent=1) + "\n", named=False)
     count = len(document["derived"]["codes"])
     print(f"{target}: {count} codes, {len(document['codes'])} tabular entries", file=env.stdout)
+    if notes_document is not None:
+        write_whole(notes_target, json.dumps(notes_document, indent=1) + "\n", named=False)
+        print(f"{notes_target}: built", file=env.stdout)
+
+
+def notes_built_form(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """The built form of the note-reading rules beside the rule file `path` (None when it has
+    none), or their problems against its tree, one line each."""
+    from backcoder.files.bundle import parse_rules
+    from backcoder.files.notes import notes_built_document
+
+    notes = _notes_beside(path)
+    if not notes.is_file():
+        return None, []
+    return notes_built_document(notes, parse_rules(path))
 
 
 def built_form(path: Path) -> tuple[dict[str, Any] | None, list[Defect]]:

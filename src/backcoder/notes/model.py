@@ -52,6 +52,9 @@ Direction = Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO
 
 notes_class = dataclass(repr=False)
 
+REGEX_FLAGS = re.IGNORECASE
+"""Patterns' regular expressions match in any case."""
+
 
 @notes_class
 class Pattern:
@@ -76,7 +79,8 @@ class Pattern:
             raise ValueError("a pattern needs `phrases` or `regex`")
         for expression in self.regex:
             try:
-                re.compile(expression)
+                # the flags the reader compiles it with: its compiling is then a cache hit
+                re.compile(expression, REGEX_FLAGS)
             except re.error as error:
                 raise ValueError(f"regex {expression!r}: {error}") from None
         if any(not phrase.strip() for phrase in self.phrases):
@@ -227,6 +231,45 @@ def notes_adapter() -> TypeAdapter[NotesFile]:
 def validate_notes(data: Any) -> NotesFile:
     """A note-reading rule set from parsed YAML; raises pydantic's ValidationError."""
     return notes_adapter().validate_python(data)
+
+
+def dump_notes(notes: NotesFile) -> dict[str, Any]:
+    """A validated rule set as JSON data, the content of its built form."""
+    return notes_adapter().dump_python(notes, mode="json")
+
+
+def construct_notes(data: dict[str, Any]) -> NotesFile:
+    """The rule set from the dump of one that was validated when it was built, without
+    pydantic: validating it again costs more than the rest of a one-note run (building the
+    validator alone). The dataclasses' own checks still run; a test proves the result equals
+    validating the same data."""
+    context = data.get("context", {})
+    return NotesFile(
+        **{
+            **data,
+            "sections": {name: Section(**section) for name, section in data["sections"].items()},
+            "questions": {
+                name: _question_patterns(spec) for name, spec in data["questions"].items()
+            },
+            "context": Context(
+                **{**context, "add": [ContextRule(**rule) for rule in context.get("add", [])]}
+            ),
+        }
+    )
+
+
+def _question_patterns(data: dict[str, Any]) -> QuestionPatterns:
+    silence = data.get("when_silent")
+    return QuestionPatterns(
+        **{
+            **data,
+            "values": {
+                value: [Pattern(**pattern) for pattern in patterns]
+                for value, patterns in data["values"].items()
+            },
+            "when_silent": Silence(**silence) if silence is not None else None,
+        }
+    )
 
 
 def notes_json_schema() -> dict[str, Any]:

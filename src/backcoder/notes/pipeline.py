@@ -28,7 +28,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from backcoder.notes.model import NotesFile, Pattern
+from backcoder.notes.deferred import deferred
+from backcoder.notes.model import REGEX_FLAGS, NotesFile, Pattern
 from backcoder.notes.vocabulary import BackcoderError
 
 if TYPE_CHECKING:
@@ -67,9 +68,11 @@ class Target:
 
 
 def import_libraries() -> dict[str, Any]:
-    """spaCy and medspaCy, with their logging silenced; one line naming the extra if absent."""
+    """spaCy and medspaCy, with their logging silenced; one line naming the extra if absent.
+    The packages they import for what the reader never uses are imported lazily
+    (`backcoder.notes.deferred`)."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), deferred():
             warnings.simplefilter("ignore")
             import spacy
             from medspacy.context import ConText, ConTextRule
@@ -279,7 +282,7 @@ class NotePipeline:
         self.context = self._context(libraries)
         self._phrases, self._phrase_keys = self._phrase_matcher()
         self._regexes = [
-            (question, value, pattern, re.compile(expression, re.IGNORECASE))
+            (question, value, pattern, re.compile(expression, REGEX_FLAGS))
             for question, value, pattern in self._patterns()
             for expression in pattern.regex
         ]
