@@ -48,9 +48,10 @@ if TYPE_CHECKING:
 
 UNKNOWN_SITES = frozenset({NOT_DOCUMENTED})
 DEFINITIVE = frozenset({Kind.diagnosis, Kind.injury})
-REMEMBERED = 16384
-"""Plans, and pairs of problems' code lines, remembered before starting afresh: memory
-stays flat over any number of visits."""
+REMEMBERED = 32768
+"""Plans remembered before starting afresh (and four times as many pairs of problems' code
+lines, which are small): memory stays flat over any number of visits."""
+NOTHING_BETWEEN: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
 KINDS = ("explains", "excludes1")
 """The decisions between two problems' codes, in the order they are settled."""
 
@@ -104,6 +105,8 @@ class Problem(NamedTuple):
 
     lines: tuple[int, ...]
     """Its code lines, in its own reporting order."""
+    lines_number: int
+    """Its tuple of code lines, numbered: pairs of problems are remembered by these."""
     codes: tuple[str, ...]
     """The code of each line."""
     reasons: tuple[int, ...]
@@ -165,7 +168,8 @@ class Assembler:
         self._reason_groups: dict[tuple[str | None, str], int] = {}
         self._shapes: dict[tuple[Any, ...], int] = {}
         self._pairs: dict[tuple[int, int], PairDecision] = {}
-        self._meet: dict[tuple[tuple[int, ...], tuple[int, ...]], Between] = {}
+        self._line_tuples: dict[tuple[int, ...], int] = {}
+        self._meet: dict[tuple[int, int], Between] = {}
         self._plans: dict[Any, Plan] = {}
 
     def assemble(
@@ -207,6 +211,7 @@ class Assembler:
         leads = self.leads(result)
         return Problem(
             lines=lines,
+            lines_number=self._line_tuples.setdefault(lines, len(self._line_tuples)),
             codes=codes,
             reasons=tuple(reason for _, reason in numbered),
             groups=groups,
@@ -294,7 +299,7 @@ class Assembler:
         between = []
         for i, first in enumerate(problems):
             for second in problems[i + 1 :]:
-                meet = self.between(first.lines, second.lines)[0]
+                meet = self.between(first, second)[0]
                 codes = (
                     ()
                     if first.code_set.isdisjoint(second.code_set)
@@ -332,7 +337,7 @@ class Assembler:
         settling = []
         for i in range(len(problems) - 1):
             for j in range(i + 1, len(problems)):
-                meet = self.between(problems[i].lines, problems[j].lines)[0]
+                meet = self.between(problems[i], problems[j])[0]
                 for index, (rank, at_i, at_j, loser) in enumerate(meet):
                     settling.append((rank, i, at_i, j, at_j, loser, index))
         settling.sort()
@@ -347,22 +352,23 @@ class Assembler:
                 dropped.add(one if loser == 0 else other)
         return frozenset(dropped), tuple(taken)
 
-    def between(self, first: tuple[int, ...], second: tuple[int, ...]) -> Between:
+    def between(self, first: Problem, second: Problem) -> Between:
         """What stands between two problems' code lines, remembered per pair of them."""
-        key = (first, second)
+        key = (first.lines_number, second.lines_number)
         found = self._meet.get(key)
         if found is None:
             shape, words = [], []
-            for at_first, one in enumerate(first):
-                for at_second, other in enumerate(second):
+            for at_first, one in enumerate(first.lines):
+                for at_second, other in enumerate(second.lines):
                     decision = self.pair(one, other)
                     if decision is not None:
                         kind, loser, text, sources = decision
                         shape.append((KINDS.index(kind), at_first, at_second, loser))
                         words.append((text, sources))
-            if len(self._meet) >= REMEMBERED:
+            if len(self._meet) >= 4 * REMEMBERED:
                 self._meet.clear()
-            found = self._meet[key] = (tuple(shape), tuple(words))
+            found = (tuple(shape), tuple(words)) if shape else NOTHING_BETWEEN
+            self._meet[key] = found
         return found
 
     def pair(self, first: int, second: int) -> PairDecision:
@@ -463,7 +469,7 @@ class Assembler:
 
     def decision(self, problems: Sequence[Problem], first: int, second: int, index: int) -> Reason:
         """A decision between two problems' codes, naming them."""
-        text, sources = self.between(problems[first].lines, problems[second].lines)[1][index]
+        text, sources = self.between(problems[first], problems[second])[1][index]
         numbers = (first + 1, second + 1)
         return Reason(None, text.format(*numbers), sources, numbers)
 

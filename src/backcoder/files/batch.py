@@ -99,9 +99,16 @@ class BoundedCache(dict[Any, Any]):
 
     def remember(self, key: Any, value: Any) -> Any:
         if len(self) >= self.size:
-            del self[next(iter(self))]
+            self._forget()
         self[key] = value
         return value
+
+    def _forget(self) -> None:
+        """The oldest quarter forgotten at once: a dict whose first entries were deleted
+        one by one is scanned past them to find the next, so one at a time costs more the
+        longer the cache has run."""
+        for key in list(itertools.islice(self, max(1, self.size // 4))):
+            del self[key]
 
 
 class BatchCoder:
@@ -114,7 +121,8 @@ class BatchCoder:
         self._decisions = Decisions()  # raw answers of a path's questions -> that path
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
         self._encounters = BoundedCache(ENCOUNTER_CACHE_SIZE)  # problems' paths -> JSON
-        self._fragments = BoundedCache()  # a decision's reason -> its JSON
+        self._fragments = BoundedCache()  # why the first-listed code leads -> its JSON
+        self._settled = BoundedCache()  # a decision between two problems' codes -> JSON
         self._code_fragments = BoundedCache()  # (code line, problems, first?) -> its JSON
         self._reason_fragments = BoundedCache()  # (reason, problems) -> its JSON
         self._shared_texts = BoundedCache(ENCOUNTER_CACHE_SIZE)  # shared answers' text
@@ -400,9 +408,12 @@ class BatchCoder:
             else self._shared_reason(problems[index].reasons[at], numbers)
             for index, at, numbers in plan.reasons
         ]
-        if plan.decisions or plan.sequencing:
-            settled = assembler.settled(plan, problems)
-            reasons += [self._fragment(reason, reason_json) for reason in settled]
+        if plan.decisions:
+            reasons += [self._decision(problems, *taken) for taken in plan.decisions]
+        if plan.sequencing:
+            index, position, numbers = plan.codes[0]
+            line = problems[index].lines[position]
+            reasons.append(self._fragment(assembler.sequencing(line, numbers), reason_json))
         if any(path.result.warnings for path in paths):
             warnings = _to_json(list(dict.fromkeys(w for p in paths for w in p.result.warnings)))
         else:
@@ -425,6 +436,18 @@ class BatchCoder:
                 warnings,
             ]
         )
+
+    def _decision(self, problems: list[Problem], first: int, second: int, index: int) -> str:
+        """A decision between two problems' codes, as JSON: the same for every visit with
+        those two code lines in those two problems."""
+        one, other = problems[first], problems[second]
+        _, at_one, at_other, _ = self.coder.assembler.between(one, other)[0][index]
+        key = (one.lines[at_one], other.lines[at_other], first, second)
+        text = self._settled.get(key)
+        if text is None:
+            reason = self.coder.assembler.decision(problems, first, second, index)
+            text = self._settled.remember(key, _to_json(reason_json(reason)))
+        return text
 
     def _shared_code(self, line: int, numbers: tuple[int, ...], first: bool) -> str:
         """A code several problems of a visit report, as JSON."""
