@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,14 @@ from backcoder.files.bundle import load_bundle
 # inherit that too: restore the default, as a user's shell has it.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# The tests expect what a pipe without COLUMNS gets: whole lines, tables 100 wide. pytest
+# imports GNU readline, which exports COLUMNS=80 and LINES=24 into the process environment,
+# and pytest-xdist's workers inherit that from the controller (a shell may export them too):
+# a width that would change what the in-process commands draw. Tests that want a width or a
+# terminal set one themselves.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
