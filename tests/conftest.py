@@ -29,9 +29,11 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 # imports GNU readline, which exports COLUMNS=80 and LINES=24 into the process environment,
 # and pytest-xdist's workers inherit that from the controller (a shell may export them too):
 # a width that would change what the in-process commands draw. Tests that want a width or a
-# terminal set one themselves.
+# terminal set one themselves. readline sets them below os.environ, where os.environ.pop
+# does not reach but the programs the tests start would inherit them: unset them there too.
 for _name in ("COLUMNS", "LINES"):
     os.environ.pop(_name, None)
+    os.unsetenv(_name)
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
