@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from backcoder.cli import app
@@ -21,6 +24,16 @@ from backcoder.files.bundle import load_bundle
 # inherit that too: restore the default, as a user's shell has it.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# The tests expect what a pipe without COLUMNS gets: whole lines, tables 100 wide. pytest
+# imports GNU readline, which exports COLUMNS=80 and LINES=24 into the process environment,
+# and pytest-xdist's workers inherit that from the controller (a shell may export them too):
+# a width that would change what the in-process commands draw. Tests that want a width or a
+# terminal set one themselves. readline sets them below os.environ, where os.environ.pop
+# does not reach but the programs the tests start would inherit them: unset them there too.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+    os.unsetenv(_name)
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
@@ -36,9 +49,24 @@ def coder(bundle: RuleBundle) -> Coder:
     return Coder(bundle)
 
 
+@pytest.fixture(scope="session")
+def app_command() -> Any:
+    """The click command typer makes of `app`, made once, as the program makes it once a run.
+
+    typer's test runner makes it again on every invocation, reading every command's signature
+    (about 17 ms); over the suite's thousand in-process runs that is a quarter of a minute."""
+    return typer.main.get_command(app)
+
+
 @pytest.fixture
-def cli() -> Callable[..., Any]:
+def cli(app_command: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """Run `backcoder ARGS` in-process; returns click's Result (stdout, stderr, exit_code)."""
+    made_by_typer = typer.testing._get_command
+    monkeypatch.setattr(
+        typer.testing,
+        "_get_command",
+        lambda typer_app: app_command if typer_app is app else made_by_typer(typer_app),
+    )
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None) -> Any:

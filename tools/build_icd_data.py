@@ -3,8 +3,9 @@
 
 Validity by date of service must come from the releases, not from a hand-kept list, so this
 script installs each release listed in `src/backcoder/icd/data/releases.toml` (the exact
-package version named there) into a throwaway virtual environment, reads its code set there,
-and writes two generated files beside that list:
+package version named there) into a throwaway folder of its own, reads its code set there
+with the Python of one throwaway virtual environment, and writes two generated files beside
+that list:
 
 - `releases-table.txt.gz`: for every code of any release, the releases in which it was a
   code and those in which it was billable, as two bitmasks (bit i is the i-th release).
@@ -34,6 +35,7 @@ import tomllib
 import venv
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,31 +108,55 @@ def load_config(path: Path = RELEASES) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
+@dataclass(frozen=True)
+class Installed:
+    """One installed package version: the throwaway venv's Python, run with only that
+    version's folder in front of its path."""
+
+    python: Path
+    folder: Path
+
+    def run(self, *arguments: str) -> str:
+        return _run([str(self.python), *arguments], {**os.environ, "PYTHONPATH": str(self.folder)})
+
+
 class Installs:
-    """One throwaway venv per package version, created on first need and reused, so the
-    index and the releases table read the same installed release."""
+    """Each package version in a folder of its own, installed on first need and reused, so
+    the index and the releases table read the same installed release.
+
+    One virtual environment serves them all, with no ICD package of its own to shadow
+    them: creating a venv with pip costs seconds of CPU (once a release, it was most of a
+    rebuild's time), and the versions only need to be kept apart, which a folder each, put
+    first on PYTHONPATH for its reads alone, does."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._pythons: dict[tuple[str, str], Path] = {}
+        self._python: Path | None = None
+        self._installed: dict[tuple[str, str], Installed] = {}
 
-    def python(self, package: str, version: str) -> Path:
+    def get(self, package: str, version: str) -> Installed:
         key = (package, version)
-        if key not in self._pythons:
-            self._pythons[key] = self._install(package, version)
-        return self._pythons[key]
+        if key not in self._installed:
+            self._installed[key] = self._install(package, version)
+        return self._installed[key]
 
-    def _install(self, package: str, version: str) -> Path:
-        target = self.root / f"{package}-{version}"
-        venv.EnvBuilder(with_pip=True).create(target)
-        python = target / ("Scripts" if os.name == "nt" else "bin") / "python"
+    def _venv_python(self) -> Path:
+        if self._python is None:
+            target = self.root / "venv"
+            venv.EnvBuilder(with_pip=True).create(target)
+            self._python = target / ("Scripts" if os.name == "nt" else "bin") / "python"
+        return self._python
+
+    def _install(self, package: str, version: str) -> Installed:
+        python = self._venv_python()
+        folder = self.root / f"{package}-{version}"
         pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        _run([*pip, "--no-deps", f"{package}=={version}"])
-        return python
+        _run([*pip, "--no-deps", "--target", str(folder), f"{package}=={version}"])
+        return Installed(python, folder)
 
 
-def _run(command: list[str]) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+def _run(command: list[str], env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{done.stderr}")
     return done.stdout
@@ -141,13 +167,13 @@ def dotted(code: str) -> str:
     return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
 
 
-def read_tabular_release(python: Path) -> dict[str, bool]:
-    return json.loads(_run([str(python), "-c", CODES_SCRIPT]))
+def read_tabular_release(installed: Installed) -> dict[str, bool]:
+    return json.loads(installed.run("-c", CODES_SCRIPT))
 
 
-def read_codes_file(python: Path, file: str) -> dict[str, bool]:
+def read_codes_file(installed: Installed, file: str) -> dict[str, bool]:
     """The billable codes of a CMS code descriptions file: the code, then its title."""
-    path = Path(_run([str(python), "-c", LOCATE_SCRIPT, file]).strip())
+    path = Path(installed.run("-c", LOCATE_SCRIPT, file).strip())
     lines = path.read_text(encoding="utf-8").splitlines()
     return {dotted(line.split()[0]): True for line in lines if line.strip()}
 
@@ -170,11 +196,11 @@ def read_releases(config: dict[str, Any], installs: Installs) -> list[dict[str, 
     tables: list[dict[str, bool]] = []
     for release in config["release"]:
         source = release["source"]
-        python = installs.python(source["package"], source["version"])
+        installed = installs.get(source["package"], source["version"])
         if source["reader"] == "tabular":
-            tables.append(read_tabular_release(python))
+            tables.append(read_tabular_release(installed))
         else:
-            tables.append(read_codes_file(python, source["file"]))
+            tables.append(read_codes_file(installed, source["file"]))
     known = {code for table in tables for code, leaf in table.items() if not leaf}
     complete: list[dict[str, bool]] = []
     for release, table in zip(config["release"], tables, strict=True):
@@ -332,8 +358,8 @@ def index_bytes(records: list[list[Any]], meta: dict[str, Any]) -> bytes:
 def build_index(config: dict[str, Any], installs: Installs, out: Path) -> Path:
     release = next(r for r in config["release"] if r["id"] == config["index"]["release"])
     source = release["source"]
-    python = installs.python(source["package"], source["version"])
-    records = json.loads(_run([str(python), "-c", TABULAR_SCRIPT]))
+    installed = installs.get(source["package"], source["version"])
+    records = json.loads(installed.run("-c", TABULAR_SCRIPT))
     meta = {
         "release": release["id"],
         "name": release["name"],
