@@ -254,7 +254,10 @@ def test_any_list_of_valid_problems_gives_billable_codes_without_an_unresolved_p
     assert all(_billable(code) for code in codes)
     for first, second in itertools.combinations(codes, 2):
         if NOTES.conflict(first, second):
-            assert CODER.rules.excludes1_exception(first, second), (first, second)
+            assert CODER.rules.excludes1_exception(first, second, separate_problems=True), (
+                first,
+                second,
+            )
             assert "I.A.12.a" in json.dumps(data["rationale"])
     roles = [entry["role"] for entry in data["codes"]]
     assert roles[1:] == ["additional"] * (len(roles) - 1)

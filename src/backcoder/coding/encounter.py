@@ -507,15 +507,20 @@ class Assembler:
         return self.rules.explanation(symptom.code, cause.code)
 
     def _excludes1(self, first: CodeLine, second: CodeLine) -> PairDecision:
-        """Both codes when they stand at different documented sites: unrelated conditions
-        (I.A.12.a; a G89 code is not bound to a site, so it never qualifies); both beside a
-        sequela, whose residual is coded with it (I.C.19.a); else the less specific gives
-        way."""
+        """Both codes when the rule file allows the pair between problems documented apart
+        (I.A.12.a: psychogenic pain and a pain not so attributed); both when they stand at
+        different documented sites: unrelated conditions (I.A.12.a; a G89 code is not bound
+        to a site, so it never qualifies); both beside a sequela, whose residual is coded
+        with it (I.C.19.a); else the less specific gives way."""
         a, b = first.code, second.code
         note_a, note_b = self.notes.note(a, b), self.notes.note(b, a)
         if note_a is None and note_b is None:
             return None
         note = note_a or note_b
+        apart = self.rules.apart_exception(a, b)
+        if apart is not None:
+            text = f"{a} and {b} are both reported despite {note}: {apart}"
+            return "excludes1", None, text, (f"{self.guideline} I.A.12.a",)
         if not same_site(first, second) and Kind.pain not in (first.kind, second.kind):
             why = self.rules.excludes1_exception(a, b) or (
                 "the conditions are at different documented sites, so they are unrelated"

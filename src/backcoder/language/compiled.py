@@ -53,7 +53,11 @@ def construct_rules(data: dict[str, Any]) -> RuleSet:
                 for entry in data.get("explains", [])
             ],
             "excludes1_allowed": [
-                AllowedPair(codes=tuple(pair["codes"]), why=pair["why"])
+                AllowedPair(
+                    codes=tuple(pair["codes"]),
+                    why=pair["why"],
+                    separate_problems=pair.get("separate_problems", False),
+                )
                 for pair in data.get("excludes1_allowed", [])
             ],
             "left_out": [LeftOut(**entry) for entry in data.get("left_out", [])],

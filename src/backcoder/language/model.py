@@ -365,12 +365,16 @@ def node_kind(data: Any) -> str:
 class AllowedPair:
     """An Excludes1 pair the tree may report together, and why (I.A.12.a exception).
 
-    A code ending in `-` stands for every code below it (`M51.1-`)."""
+    A code ending in `-` stands for every code below it (`M51.1-`). With
+    `separate_problems`, the pair stands together only when the codes come from problems of
+    an encounter that the provider documented apart, at whatever site: no single path
+    reports both, and a claim, which has no problems, does not show that they are apart."""
 
     __pydantic_config__ = FORBID_UNKNOWN_KEYS
 
     codes: tuple[str, str]
     why: str
+    separate_problems: bool = False
 
     def allows(self, first: str, second: str) -> bool:
         one, other = self.codes
@@ -457,10 +461,22 @@ class RuleSet:
         if unknown:
             raise ValueError(f"site and visit name questions; {unknown} are not questions")
 
-    def excludes1_exception(self, first: str, second: str) -> str | None:
-        """Why the tree may report an Excludes1 pair together (I.A.12.a), or None."""
+    def excludes1_exception(
+        self, first: str, second: str, *, separate_problems: bool = False
+    ) -> str | None:
+        """Why the tree may report an Excludes1 pair together (I.A.12.a), or None; the pairs
+        allowed only between separate problems count when `separate_problems` says so."""
         for pair in self.excludes1_allowed:
+            if pair.separate_problems and not separate_problems:
+                continue
             if pair.allows(first, second):
+                return pair.why
+        return None
+
+    def apart_exception(self, first: str, second: str) -> str | None:
+        """Why two problems documented apart may report the pair together at any site."""
+        for pair in self.excludes1_allowed:
+            if pair.separate_problems and pair.allows(first, second):
                 return pair.why
         return None
 

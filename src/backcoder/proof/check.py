@@ -220,7 +220,7 @@ def encounter_defects(rules: RuleSet, tabular: Tabular, kinds: dict[str, Kind]) 
             continue
         if SPECIFICITY[kinds[first]] != SPECIFICITY[kinds[second]]:
             continue
-        if rules.excludes1_exception(first, second) is None:
+        if rules.excludes1_exception(first, second, separate_problems=True) is None:
             yield Defect(
                 "encounter",
                 f"two problems can report {first} and {second}, whose Excludes1 notes forbid "
