@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from json.encoder import encode_basestring_ascii as quoted  # type: ignore[attr-defined]
@@ -121,10 +121,7 @@ class BatchCoder:
         self._decisions = Decisions()  # raw answers of a path's questions -> that path
         self._lines = BoundedCache()  # a line's text after its `_id` -> (body, ok)
         self._encounters = BoundedCache(ENCOUNTER_CACHE_SIZE)  # problems' paths -> JSON
-        self._fragments = BoundedCache()  # why the first-listed code leads -> its JSON
-        self._settled = BoundedCache()  # a decision between two problems' codes -> JSON
-        self._code_fragments = BoundedCache()  # (code line, problems, first?) -> its JSON
-        self._reason_fragments = BoundedCache()  # (reason, problems) -> its JSON
+        self._fragments = BoundedCache()  # a code or reason several problems share -> JSON
         self._shared_texts = BoundedCache(ENCOUNTER_CACHE_SIZE)  # shared answers' text
         self._problem_texts = BoundedCache()  # (shared answers, a problem's text) -> entry
         self._reader: Any = None  # the note reader, built on the first line with a note
@@ -413,7 +410,7 @@ class BatchCoder:
         if plan.sequencing:
             index, position, numbers = plan.codes[0]
             line = problems[index].lines[position]
-            reasons.append(self._fragment(assembler.sequencing(line, numbers), reason_json))
+            reasons.append(self._leading(line, numbers))
         if any(path.result.warnings for path in paths):
             warnings = _to_json(list(dict.fromkeys(w for p in paths for w in p.result.warnings)))
         else:
@@ -438,41 +435,43 @@ class BatchCoder:
         )
 
     def _decision(self, problems: list[Problem], first: int, second: int, index: int) -> str:
-        """A decision between two problems' codes, as JSON: the same for every visit with
-        those two code lines in those two problems."""
+        """A decision between two problems' codes: the same for every visit with those two
+        code lines in those two problems."""
+        assembler = self.coder.assembler
         one, other = problems[first], problems[second]
-        _, at_one, at_other, _ = self.coder.assembler.between(one, other)[0][index]
-        key = (one.lines[at_one], other.lines[at_other], first, second)
-        text = self._settled.get(key)
-        if text is None:
-            reason = self.coder.assembler.decision(problems, first, second, index)
-            text = self._settled.remember(key, _to_json(reason_json(reason)))
-        return text
+        _, at_one, at_other, _ = assembler.between(one, other)[0][index]
+        key = ("decision", one.lines[at_one], other.lines[at_other], first, second)
+        return self._encoded(
+            key, lambda: reason_json(assembler.decision(problems, first, second, index))
+        )
 
     def _shared_code(self, line: int, numbers: tuple[int, ...], first: bool) -> str:
-        """A code several problems of a visit report, as JSON."""
-        key = (line, numbers, first)
-        text = self._code_fragments.get(key)
-        if text is None:
-            code = self.coder.assembler.code_line(line, numbers, first)
-            text = self._code_fragments.remember(key, _to_json(code_json(code)))
-        return text
+        """A code several problems of a visit report."""
+        assembler = self.coder.assembler
+        key = ("code", line, numbers, first)
+        return self._encoded(key, lambda: code_json(assembler.code_line(line, numbers, first)))
 
     def _shared_reason(self, reason: int, numbers: tuple[int, ...]) -> str:
-        """A reason that holds for several problems of a visit, as JSON."""
-        key = (reason, numbers)
-        text = self._reason_fragments.get(key)
-        if text is None:
-            found = self.coder.assembler.reason(reason, numbers)
-            text = self._reason_fragments.remember(key, _to_json(reason_json(found)))
-        return text
+        """A reason that holds for several problems of a visit."""
+        assembler = self.coder.assembler
+        return self._encoded(
+            ("reason", reason, numbers), lambda: reason_json(assembler.reason(reason, numbers))
+        )
 
-    def _fragment(self, item: Any, writer: Any) -> str:
-        """A code line's or a reason's JSON, encoded once: visits share most of them."""
-        found = self._fragments.get(item)
-        if found is None:
-            found = self._fragments.remember(item, _to_json(writer(item)))
-        return found
+    def _leading(self, line: int, numbers: tuple[int, ...]) -> str:
+        """Why the first-listed code is not the first problem's."""
+        assembler = self.coder.assembler
+        return self._encoded(
+            ("leading", line, numbers), lambda: reason_json(assembler.sequencing(line, numbers))
+        )
+
+    def _encoded(self, key: tuple[Any, ...], make: Callable[[], Any]) -> str:
+        """The JSON text of what visits share, encoded once: `make` builds its JSON value
+        only the first time `key` is met."""
+        text = self._fragments.get(key)
+        if text is None:
+            text = self._fragments.remember(key, _to_json(make()))
+        return text
 
     @cached_property
     def _tail(self) -> str:
