@@ -322,3 +322,30 @@ def test_the_checklist_says_documenting_the_condition_would_give_its_code(cli: A
     (hint,) = output["more_specific"]
     assert hint["question"] == "condition"
     assert hint["would_reach"]["spondylosis"] == ["M47.816"]
+
+
+# ------------------------------------------------------------------ site groups
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"site": "site", "site_groups": [["neck", "nape"]]}, r"\['nape'\] are not choices"),
+        (
+            {"site": "site", "site_groups": [["neck", "mid"], ["mid"]]},
+            "belongs to one group at most",
+        ),
+        ({"site_groups": [["neck", "mid"]]}, "site_groups need `site`"),
+    ],
+)
+def test_site_groups_name_values_of_the_site_question_once(
+    extra: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        validate_rules(rules_with(**extra))
+
+
+def test_a_site_group_makes_its_values_one_site() -> None:
+    rules = validate_rules(rules_with(site="site", site_groups=[["neck", "mid"]]))
+    assert rules.site_of("mid") == rules.site_of("neck") == "neck"
+    assert validate_rules(rules_with(site="site")).site_of("mid") == "mid"

@@ -502,7 +502,7 @@ class Assembler:
     def _explaining(self, symptom: CodeLine, cause: CodeLine) -> Explanation | None:
         if symptom.kind is not Kind.symptom or cause.kind not in DEFINITIVE:
             return None
-        if is_sequela(self.tabular, cause.code) or not same_site(symptom, cause):
+        if is_sequela(self.tabular, cause.code) or not same_site(self.rules, symptom, cause):
             return None
         return self.rules.explanation(symptom.code, cause.code)
 
@@ -521,7 +521,7 @@ class Assembler:
         if apart is not None:
             text = f"{a} and {b} are both reported despite {note}: {apart}"
             return "excludes1", None, text, (f"{self.guideline} I.A.12.a",)
-        if not same_site(first, second) and Kind.pain not in (first.kind, second.kind):
+        if not same_site(self.rules, first, second) and Kind.pain not in (first.kind, second.kind):
             why = self.rules.excludes1_exception(a, b) or (
                 "the conditions are at different documented sites, so they are unrelated"
             )
@@ -554,9 +554,12 @@ def _tagged(results: Sequence[ProblemResult], field: str) -> tuple[Any, ...]:
     )
 
 
-def same_site(first: CodeLine, second: CodeLine) -> bool:
-    """Two codes meet at a site unless both sites are documented and differ."""
-    one, other = set(first.sites) - UNKNOWN_SITES, set(second.sites) - UNKNOWN_SITES
+def same_site(rules: RuleSet, first: CodeLine, second: CodeLine) -> bool:
+    """Two codes meet at a site unless both sites are documented and differ; regions the
+    rule file groups as one site (`site_groups`: the lumbar and the lumbosacral region)
+    are the same site."""
+    one = {rules.site_of(site) for site in first.sites if site not in UNKNOWN_SITES}
+    other = {rules.site_of(site) for site in second.sites if site not in UNKNOWN_SITES}
     return not one or not other or bool(one & other)
 
 

@@ -445,6 +445,12 @@ class RuleSet:
     """The question whose answer is a code's site (region): an encounter does not report a
     symptom beside a definitive diagnosis that explains it at the same site (I.B.5)."""
     visit: list[str] = field(default_factory=list)
+    site_groups: list[list[str]] = field(default_factory=list)
+    """Values of the site question that are one site for the encounter's decisions: the
+    regions the tabular codes alike (the lumbar and the lumbosacral region: low back pain,
+    a lower back strain), so that a symptom at one and its cause at the other meet (I.B.5)
+    and an Excludes1 pair between them is not taken for unrelated conditions at different
+    sites. Any other value is a site of its own."""
     explains: list[Explanation] = field(default_factory=list)
     leads_when: Condition = field(default_factory=dict)
     """The answers under which a problem's first-sequenced codes lead the whole encounter
@@ -460,6 +466,24 @@ class RuleSet:
         unknown = [question for question in named if question not in self.questions]
         if unknown:
             raise ValueError(f"site and visit name questions; {unknown} are not questions")
+        grouped = [value for group in self.site_groups for value in group]
+        if grouped and self.site is None:
+            raise ValueError("site_groups need `site`, the question whose values they group")
+        if len(grouped) != len(set(grouped)):
+            raise ValueError("site_groups: a site value belongs to one group at most")
+        if self.site is not None and self.site in self.questions:
+            choices = self.questions[self.site].choices
+            strays = [value for value in grouped if value not in choices]
+            if strays:
+                raise ValueError(f"site_groups: {strays} are not choices of {self.site}")
+
+    def site_of(self, value: str) -> str:
+        """The site a value of the site question stands for: its group's first value, or
+        itself."""
+        for group in self.site_groups:
+            if value in group:
+                return group[0]
+        return value
 
     def excludes1_exception(
         self, first: str, second: str, *, separate_problems: bool = False
