@@ -135,6 +135,9 @@ class Plan(NamedTuple):
     in the codes' order, then the decisions of the problems that add no code."""
     decisions: tuple[tuple[int, int, int], ...]
     """(problem, later problem, index in what stands between them) in the order settled."""
+    silenced: tuple[tuple[int, int], ...]
+    """(problem, position) of the G89 codes left out because every site code they were
+    reported beside gave way to another problem's definitive diagnosis (I.C.6.b.1)."""
     sequencing: bool
     """Whether the rationale says why the first-listed code is not the first problem's."""
 
@@ -227,10 +230,11 @@ class Assembler:
     ) -> int:
         """What of a problem its encounter's plan depends on, numbered: whether it leads,
         each line's tier and whether it follows another code, which of its codes and
-        reasons repeat one before, and which of its codes each reason is for."""
+        reasons repeat one before, and which of its codes each reason is for. A line's kind
+        counts too: whether a G89 code outlives its site codes depends on it."""
         key = (
             leads,
-            tuple((line.sequence, bool(line.follows)) for line in result.codes),
+            tuple((line.sequence, bool(line.follows), line.kind) for line in result.codes),
             tuple(codes.index(code) for code in codes),
             tuple(groups.index(group) for group in groups),
             tuple(
@@ -316,24 +320,29 @@ class Assembler:
     def make_plan(self, problems: Sequence[Problem]) -> Plan:
         """The pairs of codes across problems settled, each code once with its problems in
         reporting order, each reported code's reasons, and the decisions' reasons."""
-        dropped, decisions = self.decide(problems)
-        codes = self._merged(problems, dropped)
+        dropped, decisions, beaten_by = self.decide(problems)
+        silenced = self.silenced(problems, dropped, beaten_by)
+        codes = self._merged(problems, dropped | frozenset(silenced))
         reasons = self._reasons_for(problems, codes)
         sequencing = (
             bool(codes)
             and 1 not in codes[0][2]
             and (self._lines[problems[codes[0][0]].lines[codes[0][1]]].sequence is Sequencing.first)
         )
-        return Plan(codes, reasons, decisions, sequencing)
+        return Plan(codes, reasons, decisions, silenced, sequencing)
 
     def decide(
         self, problems: Sequence[Problem]
-    ) -> tuple[frozenset[tuple[int, int]], tuple[tuple[int, int, int], ...]]:
+    ) -> tuple[
+        frozenset[tuple[int, int]],
+        tuple[tuple[int, int, int], ...],
+        dict[tuple[int, int], tuple[int, int]],
+    ]:
         """The occurrences, (problem, position), left out once every pair of codes of
         different problems is settled: first the symptoms another problem's diagnosis
         explains at the same site (I.B.5), then the Excludes1 pairs (I.A.12.a), each in the
-        order the codes are listed; and each decision taken. A code left out settles
-        nothing further."""
+        order the codes are listed; each decision taken; and the occurrence each one left
+        out gave way to. A code left out settles nothing further."""
         settling = []
         for i in range(len(problems) - 1):
             for j in range(i + 1, len(problems)):
@@ -342,6 +351,7 @@ class Assembler:
                     settling.append((rank, i, at_i, j, at_j, loser, index))
         settling.sort()
         dropped: set[tuple[int, int]] = set()
+        beaten_by: dict[tuple[int, int], tuple[int, int]] = {}
         taken = []
         for _, first, at_first, second, at_second, loser, index in settling:
             one, other = (first, at_first), (second, at_second)
@@ -349,8 +359,47 @@ class Assembler:
                 continue
             taken.append((first, second, index))
             if loser is not None:
-                dropped.add(one if loser == 0 else other)
-        return frozenset(dropped), tuple(taken)
+                gone, kept = (one, other) if loser == 0 else (other, one)
+                dropped.add(gone)
+                beaten_by[gone] = kept
+        return frozenset(dropped), tuple(taken), beaten_by
+
+    def silenced(
+        self,
+        problems: Sequence[Problem],
+        dropped: frozenset[tuple[int, int]],
+        beaten_by: dict[tuple[int, int], tuple[int, int]],
+    ) -> tuple[tuple[int, int], ...]:
+        """The G89 codes a problem reported beside its site codes (additional, sequenced
+        last) that go once every one of those site codes gave way to a definitive
+        diagnosis or injury of another problem: G89 is not assigned when the underlying
+        definitive diagnosis is known, unless the encounter is for pain management
+        (I.C.6.b.1), where the problem leads and its G89 code is first, not last."""
+        lines = self._lines
+
+        def kind(occurrence: tuple[int, int]) -> Kind:
+            index, at = occurrence
+            return lines[problems[index].lines[at]].kind
+
+        out: list[tuple[int, int]] = []
+        for index, problem in enumerate(problems):
+            if problem.leads:
+                continue
+            found = [lines[line] for line in problem.lines]
+            symptoms = [(index, at) for at, line in enumerate(found) if line.kind is Kind.symptom]
+            if not symptoms or any(
+                s not in dropped or kind(beaten_by[s]) not in DEFINITIVE for s in symptoms
+            ):
+                continue
+            out += [
+                (index, at)
+                for at, line in enumerate(found)
+                if line.kind is Kind.pain
+                and line.sequence is Sequencing.last
+                and not line.follows
+                and (index, at) not in dropped
+            ]
+        return tuple(out)
 
     def between(self, first: Problem, second: Problem) -> Between:
         """What stands between two problems' code lines, remembered per pair of them."""
@@ -457,8 +506,12 @@ class Assembler:
         return reasons + self.settled(plan, problems)
 
     def settled(self, plan: Plan, problems: Sequence[Problem]) -> tuple[Reason, ...]:
-        """The reasons of the plan's decisions, then why the first-listed code leads."""
+        """The reasons of the plan's decisions and of the G89 codes they silenced, then why
+        the first-listed code leads."""
         reasons = [self.decision(problems, *taken) for taken in plan.decisions]
+        reasons += [
+            self.silence(problems[index].lines[at], index + 1) for index, at in plan.silenced
+        ]
         if plan.sequencing:
             index, position, numbers = plan.codes[0]
             reasons.append(self.sequencing(problems[index].lines[position], numbers))
@@ -472,6 +525,17 @@ class Assembler:
         text, sources = self.between(problems[first], problems[second])[1][index]
         numbers = (first + 1, second + 1)
         return Reason(None, text.format(*numbers), sources, numbers)
+
+    def silence(self, line: int, number: int) -> Reason:
+        """Why a problem's G89 code is not reported although its problem gave it."""
+        code = self._lines[line].code
+        text = (
+            f"{code} of problem {number} is not reported: every site code it was reported "
+            "beside gave way to a definitive diagnosis or injury of another problem, and "
+            "the encounter is not for pain management: no G89 code when the underlying "
+            "definitive diagnosis is known."
+        )
+        return Reason(None, text, (f"{self.guideline} I.C.6.b.1",), (number,))
 
     def sequencing(self, line: int, problems: tuple[int, ...]) -> Reason:
         """Why the first-listed code is not the first problem's."""

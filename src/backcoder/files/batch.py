@@ -407,6 +407,8 @@ class BatchCoder:
         ]
         if plan.decisions:
             reasons += [self._decision(problems, *taken) for taken in plan.decisions]
+        if plan.silenced:
+            reasons += [self._silenced(problems, *silenced) for silenced in plan.silenced]
         if plan.sequencing:
             index, position, numbers = plan.codes[0]
             line = problems[index].lines[position]
@@ -443,6 +445,15 @@ class BatchCoder:
         key = ("decision", one.lines[at_one], other.lines[at_other], first, second)
         return self._encoded(
             key, lambda: reason_json(assembler.decision(problems, first, second, index))
+        )
+
+    def _silenced(self, problems: list[Problem], index: int, at: int) -> str:
+        """Why a problem's G89 code is left out: the same for every visit with that code
+        line in that problem."""
+        assembler = self.coder.assembler
+        line = problems[index].lines[at]
+        return self._encoded(
+            ("silenced", line, index), lambda: reason_json(assembler.silence(line, index + 1))
         )
 
     def _shared_code(self, line: int, numbers: tuple[int, ...], first: bool) -> str:
