@@ -52,8 +52,11 @@ REMEMBERED = 32768
 """Plans remembered before starting afresh (and four times as many pairs of problems' code
 lines, which are small): memory stays flat over any number of visits."""
 NOTHING_BETWEEN: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
-KINDS = ("explains", "excludes1")
+KINDS = ("explains", "excludes1", "residual")
 """The decisions between two problems' codes, in the order they are settled."""
+RESIDUAL = KINDS.index("residual")
+"""A symptom that is the residual of another problem's sequela: both stay, the residual
+listed before the injury code with S (I.C.19.a); its `loser` slot names the residual."""
 
 
 def code_encounter(
@@ -320,9 +323,9 @@ class Assembler:
     def make_plan(self, problems: Sequence[Problem]) -> Plan:
         """The pairs of codes across problems settled, each code once with its problems in
         reporting order, each reported code's reasons, and the decisions' reasons."""
-        dropped, decisions, beaten_by = self.decide(problems)
+        dropped, decisions, beaten_by, residuals = self.decide(problems)
         silenced = self.silenced(problems, dropped, beaten_by)
-        codes = self._merged(problems, dropped | frozenset(silenced))
+        codes = self._merged(problems, dropped | frozenset(silenced), residuals)
         reasons = self._reasons_for(problems, codes)
         sequencing = (
             bool(codes)
@@ -337,12 +340,14 @@ class Assembler:
         frozenset[tuple[int, int]],
         tuple[tuple[int, int, int], ...],
         dict[tuple[int, int], tuple[int, int]],
+        tuple[tuple[tuple[int, int], tuple[int, int]], ...],
     ]:
         """The occurrences, (problem, position), left out once every pair of codes of
         different problems is settled: first the symptoms another problem's diagnosis
         explains at the same site (I.B.5), then the Excludes1 pairs (I.A.12.a), each in the
-        order the codes are listed; each decision taken; and the occurrence each one left
-        out gave way to. A code left out settles nothing further."""
+        order the codes are listed; each decision taken; the occurrence each one left out
+        gave way to; and (residual, sequela) for each symptom that is the residual of
+        another problem's sequela. A code left out settles nothing further."""
         settling = []
         for i in range(len(problems) - 1):
             for j in range(i + 1, len(problems)):
@@ -352,17 +357,22 @@ class Assembler:
         settling.sort()
         dropped: set[tuple[int, int]] = set()
         beaten_by: dict[tuple[int, int], tuple[int, int]] = {}
+        residuals = []
         taken = []
-        for _, first, at_first, second, at_second, loser, index in settling:
+        for rank, first, at_first, second, at_second, loser, index in settling:
             one, other = (first, at_first), (second, at_second)
             if one in dropped or other in dropped:
                 continue
             taken.append((first, second, index))
-            if loser is not None:
-                gone, kept = (one, other) if loser == 0 else (other, one)
-                dropped.add(gone)
-                beaten_by[gone] = kept
-        return frozenset(dropped), tuple(taken), beaten_by
+            if loser is None:
+                continue
+            named, other_one = (one, other) if loser == 0 else (other, one)
+            if rank == RESIDUAL:
+                residuals.append((named, other_one))
+            else:
+                dropped.add(named)
+                beaten_by[named] = other_one
+        return frozenset(dropped), tuple(taken), beaten_by, tuple(residuals)
 
     def silenced(
         self,
@@ -431,12 +441,16 @@ class Assembler:
             return decision
 
     def _merged(
-        self, problems: Sequence[Problem], dropped: frozenset[tuple[int, int]]
+        self,
+        problems: Sequence[Problem],
+        dropped: frozenset[tuple[int, int]],
+        residuals: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (),
     ) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
         """Each code once, listing every problem it came from, in reporting order: a leading
         problem's first-sequenced codes (G89 at a pain-management encounter), then the
         problems as listed, each in its own order, then the codes sequenced last (G89 as
-        additional)."""
+        additional). A symptom that is the residual of another problem's sequela comes
+        just before the sequela's injury code when that is listed earlier (I.C.19.a)."""
         lines = self._lines
 
         def tier(index: int, position: int) -> int:
@@ -445,14 +459,21 @@ class Assembler:
                 return 0 if problems[index].leads else 1
             return 2 if sequence is Sequencing.last else 1
 
-        occurrences = sorted(
-            (tier(index, position), index, position)
-            for index, problem in enumerate(problems)
-            for position in range(len(problem.lines))
-            if (index, position) not in dropped
-        )
+        occurrences = [
+            (index, position)
+            for _, index, position in sorted(
+                (tier(index, position), index, position)
+                for index, problem in enumerate(problems)
+                for position in range(len(problem.lines))
+                if (index, position) not in dropped
+            )
+        ]
+        for residual, sequela in residuals:
+            if occurrences.index(residual) > occurrences.index(sequela):
+                occurrences.remove(residual)
+                occurrences.insert(occurrences.index(sequela), residual)
         found: dict[str, tuple[int, int, list[int]]] = {}
-        for _, index, position in occurrences:
+        for index, position in occurrences:
             code = problems[index].codes[position]
             seen = found.get(code)
             if seen is None:
@@ -561,7 +582,39 @@ class Assembler:
                     f"{cause.code} of problem {by} explains it at the same site. {entry.why}"
                 )
                 return "explains", loser, text, (f"{self.guideline} I.B.5",)
+        for symptom, sequela, at in ((first, second, 0), (second, first, 1)):
+            if self._residual(symptom, sequela):
+                return (
+                    "residual",
+                    at,
+                    self._residual_text(symptom, sequela, at),
+                    (f"{self.guideline} I.C.19.a",),
+                )
         return self._excludes1(first, second)
+
+    def _residual(self, symptom: CodeLine, sequela: CodeLine) -> bool:
+        """Whether a symptom is the residual of a sequela at its site: the injury, were it
+        current, would explain it (I.B.5); as a sequela it explains nothing, and the
+        residual condition is coded beside it, first (I.C.19.a)."""
+        return (
+            symptom.kind is Kind.symptom
+            and sequela.kind in DEFINITIVE
+            and is_sequela(self.tabular, sequela.code)
+            and same_site(self.rules, symptom, sequela)
+            and self.rules.explanation(symptom.code, sequela.code) is not None
+        )
+
+    def _residual_text(self, symptom: CodeLine, sequela: CodeLine, at: int) -> str:
+        mine, theirs = ("{0}", "{1}") if at == 0 else ("{1}", "{0}")
+        note = self.notes.note(symptom.code, sequela.code) or self.notes.note(
+            sequela.code, symptom.code
+        )
+        despite = f" despite {note}" if note else ""
+        return (
+            f"{symptom.code} ({symptom.description}) of problem {mine} is the residual of the "
+            f"sequela {sequela.code} of problem {theirs}: both are reported{despite}, the "
+            "residual condition listed before the injury code with 7th character S."
+        )
 
     def _explaining(self, symptom: CodeLine, cause: CodeLine) -> Explanation | None:
         if symptom.kind is not Kind.symptom or cause.kind not in DEFINITIVE:
