@@ -118,6 +118,12 @@ def check(output: dict[str, Any], case: Case) -> None:
         assert any(all(phrase in entry for phrase in case["rationale_has"]) for entry in entries), (
             f"no rationale entry with all of {case['rationale_has']}; {where}"
         )
+    reported = {line["code"]: line["problems"] for line in output["codes"]}
+    for entry in output["rationale"]:
+        if entry["code"] is not None:
+            assert set(entry["problems"]) <= set(reported[entry["code"]]), (
+                f"{entry['code']}: a reason names problems it did not come from; {where}"
+            )
     for number, questions in case.get("queries", {}).items():
         asked = sorted(q["question"] for q in output["queries"] if q["problem"] == number)
         assert asked == sorted(questions), f"queries of problem {number}; {where}"

@@ -488,15 +488,19 @@ class Assembler:
         self, problems: Sequence[Problem], codes: tuple[tuple[int, int, tuple[int, ...]], ...]
     ) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
         """Each reported code's reasons in the codes' order, once per distinct reason,
-        naming the problems it holds for; then the problems' decisions that add no code."""
+        naming the problems it holds for (those whose occurrence of the code is reported);
+        then the problems' decisions that add no code."""
         reasons = self._reasons
         order = [problems[index].codes[position] for index, position, _ in codes]
+        reported = {problems[index].codes[position]: numbers for index, position, numbers in codes}
         found: dict[int, tuple[int, int, list[int]]] = {}
         for code in [*order, None]:
             for index, problem in enumerate(problems):
                 for at, reason in enumerate(problem.reasons):
                     if reasons[reason].code != code:
                         continue
+                    if code is not None and index + 1 not in reported[code]:
+                        continue  # its occurrence of the code was left out
                     group = problem.groups[at]
                     seen = found.get(group)
                     if seen is None:
