@@ -56,6 +56,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SEPARATORS = re.compile(r"[\s;]+")
 PAIN_CATEGORY = "G89"
 NEOPLASM_PAIN = "G89.3"
+MAX_CODES_SUGGESTED = 12
+"""More codes than this to choose from are named as a sentence, not as a list of codes."""
 UNSPECIFIED = re.compile(r"\bunspecified\b", re.IGNORECASE)
 
 
@@ -288,7 +290,7 @@ class Auditor:
     ) -> tuple[AuditFinding, ...]:
         status = verdict.status
         if status is Status.VALID:
-            return () if verdict.billable else self._header(code, verdict)
+            return () if verdict.billable else self._header(code, verdict, when)
         if status is Status.NOT_JUDGED:
             return (self._not_judged(code, when),)
         if status is Status.NOT_A_CODE:
@@ -352,9 +354,14 @@ class Auditor:
         source = f"{self.guideline} I.A.5; {_seventh_table(stem, info.seventh)}"
         return finding(code, Rule.missing_seventh, message, source, below)
 
-    def _header(self, code: str, verdict: Verdict) -> tuple[AuditFinding, ...]:
+    def _header(
+        self, code: str, verdict: Verdict, when: ReleaseForDate
+    ) -> tuple[AuditFinding, ...]:
         """A valid code that is never billable: a header, or a code short of its 7th
-        character, as the tabular's convention check says."""
+        character, as the tabular's convention check says. A header's suggestions are the
+        codes billable beneath it on the date of service, never another header; when they
+        are too many to list, one sentence names the next level, a dash marking the codes
+        that need more characters (S32.0: S32.00-, S32.01-, ...)."""
         found = code_finding(self.index, code)
         below = list(found.below) if found is not None else []
         if found is not None and found.rule == MISSING_SEVENTH:
@@ -366,13 +373,21 @@ class Auditor:
             table = _seventh_table(code, info.seventh if info else {})
             source = f"{self.guideline} I.A.5; {table}"
             return (finding(code, Rule.missing_seventh, message, source, below),)
-        message = (
-            f"{code} is a category or subcategory with codes beneath it, not a billable "
-            f"code: report the code beneath it that the record supports"
-            + (f" ({', '.join(below)})" if below else "")
-        )
         source = f"{self.guideline} I.B.2; {self._release_source(verdict)}"
-        return (finding(code, Rule.not_billable, message, source, below),)
+        message = (
+            f"{code} is a category or subcategory with codes beneath it, not a billable code: "
+            "report the code beneath it that the record supports"
+        )
+        billable = self.releases.billable_below(code, when.day)
+        if len(billable) <= MAX_CODES_SUGGESTED:
+            message += f" ({', '.join(billable)})" if billable else ""
+            return (finding(code, Rule.not_billable, message, source, billable),)
+        level = ", ".join(
+            other if reportable else f"{other}-"
+            for other, reportable in self.releases.children_on(code, when.day)
+        )
+        step = f"report the code beneath {code} that the record supports: {level}"
+        return (finding(code, Rule.not_billable, f"{message} ({level})", source, [step]),)
 
     def _not_valid(self, code: str, verdict: Verdict, when: ReleaseForDate) -> AuditFinding:
         instead = list(verdict.suggest)

@@ -301,6 +301,27 @@ class Releases:
 
     # ------------------------------------------------------------- suggestions
 
+    def billable_below(self, code: str, day: date | None = None) -> tuple[str, ...]:
+        """The codes beneath `code` that are billable on the date: what completes a header
+        that day. The newest tabular's children are not enough: on 2025-06-01 M51.3's child
+        M51.36 is itself a header, and in FY2021 M54.5 was billable with nothing beneath."""
+        when = self.release_for(day)
+        return tuple(c for c in self._table.below(code) if self._billable_on(c, when))
+
+    def children_on(self, code: str, day: date | None = None) -> tuple[tuple[str, bool], ...]:
+        """The codes one level beneath `code` on the date, each with whether it is billable
+        that day: the nearest codes of that date's release below it (S33.5's are S33.5XXA,
+        S33.5XXD, S33.5XXS, since the placeholder forms are no codes)."""
+        when = self.release_for(day)
+        found: list[tuple[str, bool]] = []
+        for other in self._table.below(code):
+            if found and other.startswith(found[-1][0]):
+                continue
+            state = self._state_on(other, when)
+            if state is not None and state[0] != ABSENT:
+                found.append((other, state[0] == BILLABLE))
+        return tuple(found)
+
     def _billable_on(self, code: str, when: ReleaseForDate) -> bool | None:
         found = self._state_on(code, when)
         return None if found is None else found[0] == BILLABLE
