@@ -532,18 +532,23 @@ class Auditor:
     def _g89(self, judged: Sequence[CodeJudgement], record: Result | None) -> list[AuditFinding]:
         """G89 first-listed outside a pain-management encounter (I.C.6.b.1.a), unless a
         sequela is on the claim (chronic pain as the residual condition comes first,
-        I.C.19.a); G89 beside a known definitive diagnosis when the encounter is not for pain
-        management (I.C.6.b)."""
+        I.C.19.a); G89 after another code when the documentation makes the encounter one for
+        pain management; G89 beside a known definitive diagnosis when the encounter is not for
+        pain management (I.C.6.b). First-listed is the claim's first code, whatever it is: an
+        invalid code before G89 is still listed before it."""
         codes = [one.code for one in judged if one.known]
         pain = [code for code in dict.fromkeys(codes) if code.startswith(PAIN_CATEGORY)]
         if not pain:
             return []
         managed = record is not None and _pain_managed(record)
         found = []
-        first = codes[0]
+        first = judged[0].code
         residual = any(is_sequela(self.index, code) for code in codes)
         if first in pain and not managed and not residual:
             found.append(self._g89_first(first, codes, record is not None))
+        if managed and first not in pain:
+            found.append(self._g89_not_first(pain[0], first))
+            return found
         definitive = [code for code in codes if self.is_definitive(code)]
         for code in pain:
             if code in (first, NEOPLASM_PAIN) or not definitive:
@@ -557,6 +562,17 @@ class Auditor:
             source = f"{self.guideline} I.C.6.b"
             found.append(finding(code, Rule.g89_sequencing, message, source, [step]))
         return found
+
+    def _g89_not_first(self, pain: str, first: str) -> AuditFinding:
+        """The documentation makes the encounter one for pain control or management, and the
+        claim lists another code before its G89 code (I.C.6.b.1.a)."""
+        message = (
+            f"{pain} is not first-listed, but the documentation makes this an encounter for "
+            f"pain control or management: the G89 code comes first, then the site code or the "
+            f"underlying condition ({first})"
+        )
+        source = f"{self.guideline} I.C.6.b.1.a"
+        return finding(pain, Rule.g89_sequencing, message, source, [f"list {pain} first"])
 
     def _g89_first(self, first: str, codes: Sequence[str], documented: bool) -> AuditFinding:
         said = (
