@@ -186,8 +186,18 @@ def test_underscore_keys_are_kept_in_order(cli: Callable[..., Any]) -> None:
         "_id,codes,date_of_service\nA1,m5450 ; s335xxa,2025-06-01\n",
         "_id,dx1,dx2,dx3,date_of_service\nA1,M54.50,S33.5XXA,,2025-06-01\n",
         "\ufeff_id,dx2,dx1,date_of_service\nA1,S33.5XXA,M54.50,2025-06-01\n",
+        '_id,codes,date_of_service\nA1,"M54.50, S33.5XXA",2025-06-01\n',
+        "_id,dx1,dx2,dx3,dx4,date_of_service\nA1,M5450,,s335xxa,,2025-06-01\n",
     ],
-    ids=["spaces", "semicolons", "undotted", "dx-columns", "bom-dx-out-of-order"],
+    ids=[
+        "spaces",
+        "semicolons",
+        "undotted",
+        "dx-columns",
+        "bom-dx-out-of-order",
+        "commas",
+        "dx1-to-dx4-with-gaps",
+    ],
 )
 def test_csv_forms(cli: Callable[..., Any], tmp_path: Path, text: str) -> None:
     path = tmp_path / "claims.csv"

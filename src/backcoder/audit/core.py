@@ -53,7 +53,7 @@ from backcoder.language.model import Sequence as Sequencing
 CODES, DATE, ANSWERS, NOTE = "codes", "date_of_service", "answers", "note"
 CLAIM_KEYS = (CODES, DATE, ANSWERS, NOTE)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SEPARATORS = re.compile(r"[\s;]+")
+_SEPARATORS = re.compile(r"[\s;,]+")
 PAIN_CATEGORY = "G89"
 NEOPLASM_PAIN = "G89.3"
 MAX_CODES_SUGGESTED = 12
@@ -700,7 +700,8 @@ def check_keys(claim: Mapping[str, Any]) -> None:
 
 
 def read_codes(raw: Any) -> list[str]:
-    """A claim's codes: a list of texts, or one text separated by spaces or semicolons."""
+    """A claim's codes: a list of texts, or one text separated by spaces, semicolons or
+    commas (a comma is never part of a code, and exports often write codes that way)."""
     if isinstance(raw, str):
         raw = [part for part in _SEPARATORS.split(raw) if part]
     if not isinstance(raw, list) or not raw:
