@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -230,9 +230,10 @@ class Auditor:
         findings = [item for one in judged for item in one.findings]
         findings += self._repeated(judged)
         known = [one.code for one in judged if one.known]
-        findings += self._excludes1(known)
-        flagged = {(item.code, item.suggest) for item in findings if item.rule is Rule.excludes1}
-        findings += self._symptoms(known, flagged)
+        by_code = {one.code: one for one in reversed(judged)}
+        flagged: set[tuple[str, str]] = set()
+        findings += self._excludes1(known, by_code, flagged)
+        findings += self._symptoms(known, by_code, flagged)
         findings += self._g89(judged, record)
         leave_out = {item.code for item in findings if item.rule in LEAVE_OUT}
         findings += self._unspecified(judged, record, when, day, leave_out)
@@ -468,22 +469,32 @@ class Auditor:
             seen.add(one.code)
         return found
 
-    def _excludes1(self, codes: Sequence[str]) -> list[AuditFinding]:
+    def _excludes1(
+        self,
+        codes: Sequence[str],
+        by_code: Mapping[str, CodeJudgement],
+        flagged: set[tuple[str, str]],
+    ) -> list[AuditFinding]:
         """Excludes1 pairs with a code of the back-pain rules, unless the rule file allows
-        the pair for unrelated conditions (I.A.12.a)."""
+        the pair for unrelated conditions (I.A.12.a). Each pair found goes into `flagged`
+        as (the code to leave out, the code to keep)."""
         found = []
         for item in excludes1_findings(self.index, codes, self._unrelated, notes=self.notes):
             first, second = item.code, item.other or ""
             if not (self.in_scope(first) or self.in_scope(second)):
                 continue
             loser, keep = self._gives_way(first, second)
+            flagged.add((loser, keep))
+            instead = self._kept(
+                keep, by_code, lambda code, loser=loser: self._excluded(loser, code)
+            )
             message = (
                 f"{first} and {second} are never coded together ({item.source}): report "
-                f"{keep} without {loser}, unless the provider documents the two conditions as "
-                "unrelated"
+                f"{_one_of(instead)} without {loser}, unless the provider documents the two "
+                "conditions as unrelated"
             )
             source = f"Tabular {item.source}; {self.guideline} I.A.12.a"
-            found.append(finding(loser, Rule.excludes1, message, source, [keep]))
+            found.append(finding(loser, Rule.excludes1, message, source, instead))
         return found
 
     def _unrelated(self, first: str, second: str) -> str | None:
@@ -504,14 +515,38 @@ class Auditor:
             return first, second
         return second, first
 
+    def _excluded(self, loser: str, code: str) -> bool:
+        return self.notes.conflict(loser, code) is not None
+
+    def _kept(
+        self, keep: str, by_code: Mapping[str, CodeJudgement], still: Callable[[str], bool]
+    ) -> list[str]:
+        """The codes to report for `keep`: itself when it is billable on the date; otherwise
+        the codes its own finding suggests (S39.012: S39.012A, S39.012D, S39.012S; M51.36 in
+        2025: M51.360 ...), those for which the pair still holds first, so that a finding
+        never suggests a code that cannot be reported that day."""
+        judged = by_code.get(keep)
+        if judged is None or judged.billable:
+            return [keep]
+        codes = [
+            code
+            for item in judged.findings
+            for code in item.suggest
+            if " " not in code and code != keep
+        ]
+        return [code for code in codes if still(code)] or codes or [keep]
+
     def _symptoms(
-        self, codes: Sequence[str], flagged: set[tuple[str, tuple[str, ...]]]
+        self,
+        codes: Sequence[str],
+        by_code: Mapping[str, CodeJudgement],
+        flagged: set[tuple[str, str]],
     ) -> list[AuditFinding]:
         """A pain symptom beside the diagnosis or injury that explains it at its site."""
         found = []
         for symptom in dict.fromkeys(codes):
             for cause in dict.fromkeys(codes):
-                if cause == symptom or (symptom, (cause,)) in flagged:
+                if cause == symptom or (symptom, cause) in flagged:
                     continue
                 entry = self.explanation(symptom, cause)
                 if entry is None or not self.is_definitive(cause):
@@ -520,11 +555,14 @@ class Auditor:
                     f"{symptom} is a symptom that {cause} explains at the same site, and is not "
                     f"coded beside it: {entry.why}"
                 )
-                sources = [f"{self.guideline} I.B.5", f"{self.guideline} I.B.4"]
+                sources = "; ".join([f"{self.guideline} I.B.5", f"{self.guideline} I.B.4"])
+                instead = self._kept(
+                    cause,
+                    by_code,
+                    lambda code, symptom=symptom: bool(self.explanation(symptom, code)),
+                )
                 found.append(
-                    finding(
-                        symptom, Rule.symptom_with_definitive, message, "; ".join(sources), [cause]
-                    )
+                    finding(symptom, Rule.symptom_with_definitive, message, sources, instead)
                 )
                 break
         return found
