@@ -669,7 +669,7 @@ class Auditor:
         source = f"{self.guideline} I.B.18"
         risk = self._audit_risk(code)
         if record is not None:
-            documented = [c for c in record.code_list if c not in claimed]
+            documented = self._replacements(code, [c for c in record.code_list if c not in claimed])
             if code not in record.code_list and documented:
                 message = (
                     f"{code} ({one.title}) is unspecified, but the documentation supports "
@@ -689,6 +689,23 @@ class Auditor:
         if risk:
             message += f". {risk}"
         return finding(code, Rule.unspecified, message, source, siblings)
+
+    def _replacements(self, code: str, documented: Sequence[str]) -> list[str]:
+        """The documented codes that take the place of an unspecified one: a code beneath
+        the same parent (M54.50 -> M54.51), a diagnosis that explains it (M54.50 -> M51.26),
+        or one an Excludes1 note forbids beside it (M54.9 -> F45.41). A G89 code or a code
+        for another site (M54.2 for M54.50) is documented too, but replaces nothing; when no
+        documented code relates to it, all of them are named."""
+        info = self.index.info(code)
+        parent = info.parent if info is not None and info.parent else code
+        related = [
+            other
+            for other in documented
+            if other.startswith(parent)
+            or self.explanation(code, other) is not None
+            or self.notes.conflict(code, other) is not None
+        ]
+        return related or list(documented)
 
     def _audit_risk(self, code: str) -> str:
         if self.knowledge is None:
