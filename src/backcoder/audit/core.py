@@ -274,7 +274,8 @@ class Auditor:
             return CodeJudgement(text, text, None, (), (item,), False, False)
         verdict = self.releases.judge(code, day)
         info = self.index.info(code)
-        title = info.title if info is not None else None
+        newest = info.title if info is not None else None
+        title = self.releases.title_for(code, verdict.judged_by, newest)
         items = self._validity(code, verdict, when)
         return CodeJudgement(
             given=given.strip(),
