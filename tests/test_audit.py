@@ -68,6 +68,25 @@ def test_result_names_codes_titles_and_the_release(auditor: Auditor) -> None:
     ]
 
 
+def test_titles_are_those_of_the_release_in_force_on_the_date(auditor: Auditor) -> None:
+    """A code deleted since (S30.1XXA, gone in FY2026) keeps its title on a date it was
+    valid; a title reworded since reads as it did then."""
+
+    def titles(day: str, codes: list[str]) -> list[str | None]:
+        result = auditor.audit({"date_of_service": day, "codes": codes})
+        return [entry["title"] for entry in result["codes"]]
+
+    assert titles("2025-07-01", ["S30.1XXA"]) == ["Contusion of abdominal wall, initial encounter"]
+    assert titles("2024-01-15", ["M61.129"]) == ["Myositis ossificans progressiva, unspecified arm"]
+    assert titles("2026-05-01", ["M61.129"]) == [
+        "Myositis ossificans progressiva, unspecified upper arm"
+    ]
+    assert titles("2021-05-01", ["M54.5", "M54.50"]) == [
+        "Low back pain",
+        "Low back pain, unspecified",
+    ]
+
+
 def test_without_a_date_the_finding_says_the_newest_release_judged(auditor: Auditor) -> None:
     result = auditor.audit({"codes": ["M54.5"]})
     assert "no date of service" in result["release"]
@@ -186,8 +205,18 @@ def test_underscore_keys_are_kept_in_order(cli: Callable[..., Any]) -> None:
         "_id,codes,date_of_service\nA1,m5450 ; s335xxa,2025-06-01\n",
         "_id,dx1,dx2,dx3,date_of_service\nA1,M54.50,S33.5XXA,,2025-06-01\n",
         "\ufeff_id,dx2,dx1,date_of_service\nA1,S33.5XXA,M54.50,2025-06-01\n",
+        '_id,codes,date_of_service\nA1,"M54.50, S33.5XXA",2025-06-01\n',
+        "_id,dx1,dx2,dx3,dx4,date_of_service\nA1,M5450,,s335xxa,,2025-06-01\n",
     ],
-    ids=["spaces", "semicolons", "undotted", "dx-columns", "bom-dx-out-of-order"],
+    ids=[
+        "spaces",
+        "semicolons",
+        "undotted",
+        "dx-columns",
+        "bom-dx-out-of-order",
+        "commas",
+        "dx1-to-dx4-with-gaps",
+    ],
 )
 def test_csv_forms(cli: Callable[..., Any], tmp_path: Path, text: str) -> None:
     path = tmp_path / "claims.csv"

@@ -4,13 +4,16 @@
 Validity by date of service must come from the releases, not from a hand-kept list, so this
 script installs each release listed in `src/backcoder/icd/data/releases.toml` (the exact
 package version named there) into a throwaway folder of its own, reads its code set there
-with the Python of one throwaway virtual environment, and writes two generated files beside
-that list:
+with the Python of one throwaway virtual environment, and writes three generated files
+beside that list:
 
 - `releases-table.txt.gz`: for every code of any release, the releases in which it was a
   code and those in which it was billable, as two bitmasks (bit i is the i-th release).
   There are few distinct pairs of masks, so each code carries one character naming its
   pair, and the codes are one sorted line: loading is one `split`, look-ups bisect.
+- `release-titles.txt.gz`: the official title of each code in each release where it differs
+  from the title in the `[index]` release, or the code is not in that release (a code
+  deleted since, S30.1XXA), so a claim shows a code's title on its date of service.
 - `tabular-index.bin`: the whole tabular of the `[index]` release (titles, billable, parent,
   notes, 7th-character tables), in zlib-compressed JSON shards of consecutive categories
   behind a JSON header line, so a look-up decompresses one small shard and never parses the
@@ -32,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+import unicodedata
 import venv
 import zlib
 from collections.abc import Iterable, Iterator
@@ -43,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "src" / "backcoder" / "icd" / "data"
 RELEASES = DATA / "releases.toml"
 TABLE_NAME = "releases-table.txt.gz"
+TITLES_NAME = "release-titles.txt.gz"
+TITLES_FORMAT = "backcoder-icd-titles 1"
 INDEX_NAME = "tabular-index.bin"
 TABLE_FORMAT = "backcoder-icd-releases 2"
 PAIR_BASE = ord("A")
@@ -61,7 +67,7 @@ import simple_icd_10_cm as cm
 codes = {}
 for code in cm.get_all_codes(with_dots=True):
     if code not in codes and (cm.is_category(code) or cm.is_subcategory(code)):
-        codes[code] = cm.is_leaf(code)
+        codes[code] = [cm.is_leaf(code), cm.get_description(code)]
 json.dump(codes, sys.stdout)
 """
 
@@ -167,15 +173,25 @@ def dotted(code: str) -> str:
     return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
 
 
-def read_tabular_release(installed: Installed) -> dict[str, bool]:
-    return json.loads(installed.run("-c", CODES_SCRIPT))
+Codes = dict[str, bool]
+"""A release's codes: code -> billable."""
+Titles = dict[str, str]
 
 
-def read_codes_file(installed: Installed, file: str) -> dict[str, bool]:
+def read_tabular_release(installed: Installed) -> tuple[Codes, Titles]:
+    found = json.loads(installed.run("-c", CODES_SCRIPT))
+    return (
+        {code: leaf for code, (leaf, _) in found.items()},
+        {code: title for code, (_, title) in found.items()},
+    )
+
+
+def read_codes_file(installed: Installed, file: str) -> tuple[Codes, Titles]:
     """The billable codes of a CMS code descriptions file: the code, then its title."""
     path = Path(installed.run("-c", LOCATE_SCRIPT, file).strip())
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {dotted(line.split()[0]): True for line in lines if line.strip()}
+    lines = [line.split(maxsplit=1) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = [(dotted(parts[0]), parts[1].strip()) for parts in lines if len(parts) == 2]
+    return dict.fromkeys((code for code, _ in rows), True), dict(rows)
 
 
 def derive_headers(billable: Iterable[str], known_headers: set[str]) -> set[str]:
@@ -191,23 +207,27 @@ def derive_headers(billable: Iterable[str], known_headers: set[str]) -> set[str]
     return found
 
 
-def read_releases(config: dict[str, Any], installs: Installs) -> list[dict[str, bool]]:
-    """Each release's codes (code -> billable), in the order of the configuration."""
-    tables: list[dict[str, bool]] = []
+def read_releases(config: dict[str, Any], installs: Installs) -> tuple[list[Codes], list[Titles]]:
+    """Each release's codes (code -> billable) and titles, in the order of the
+    configuration. A release read from a codes file has titles for its billable codes only."""
+    tables: list[Codes] = []
+    titles: list[Titles] = []
     for release in config["release"]:
         source = release["source"]
         installed = installs.get(source["package"], source["version"])
         if source["reader"] == "tabular":
-            tables.append(read_tabular_release(installed))
+            codes, named = read_tabular_release(installed)
         else:
-            tables.append(read_codes_file(installed, source["file"]))
+            codes, named = read_codes_file(installed, source["file"])
+        tables.append(codes)
+        titles.append(named)
     known = {code for table in tables for code, leaf in table.items() if not leaf}
     complete: list[dict[str, bool]] = []
     for release, table in zip(config["release"], tables, strict=True):
         if release["headers"] == "derived":
             table = {**dict.fromkeys(derive_headers(table, known), False), **table}
         complete.append(table)
-    return complete
+    return complete, titles
 
 
 def release_table_text(ids: list[str], tables: list[dict[str, bool]]) -> str:
@@ -238,12 +258,39 @@ def write_gzip(path: Path, text: str) -> None:
         z.write(text.encode("utf-8"))
 
 
-def build_releases(config: dict[str, Any], installs: Installs, out: Path) -> Path:
-    tables = read_releases(config, installs)
+def _folded(title: str | None) -> str | None:
+    """A title without its accents: the CMS codes files are ASCII (Meniere's for the
+    tabular's Ménière's), which is no change of title."""
+    if title is None:
+        return None
+    return unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+
+
+def titles_text(ids: list[str], titles: list[Titles], index_id: str) -> str:
+    """One line per release and code whose title is not the index release's: the release
+    id, the code and the title, tab-separated, sorted; most codes keep their title, so the
+    file holds few lines."""
+    newest = titles[ids.index(index_id)]
+    lines = [TITLES_FORMAT]
+    for release_id, named in zip(ids, titles, strict=True):
+        if release_id == index_id:
+            continue
+        lines += [
+            f"{release_id}\t{code}\t{title}"
+            for code, title in sorted(named.items())
+            if _folded(newest.get(code)) != _folded(title)
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def build_releases(config: dict[str, Any], installs: Installs, out: Path) -> list[Path]:
+    tables, titles = read_releases(config, installs)
     ids = [release["id"] for release in config["release"]]
     path = out / TABLE_NAME
     write_gzip(path, release_table_text(ids, tables))
-    return path
+    named = out / TITLES_NAME
+    write_gzip(named, titles_text(ids, titles, config["index"]["release"]))
+    return [path, named]
 
 
 # ------------------------------------------------------------------------------ index
@@ -384,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="icd-releases-") as temp:
         installs = Installs(Path(temp))
         if args.only in (None, "releases"):
-            print(build_releases(config, installs, args.out))
+            for path in build_releases(config, installs, args.out):
+                print(path)
         if args.only in (None, "index"):
             print(build_index(config, installs, args.out))
     return 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -53,9 +53,11 @@ from backcoder.language.model import Sequence as Sequencing
 CODES, DATE, ANSWERS, NOTE = "codes", "date_of_service", "answers", "note"
 CLAIM_KEYS = (CODES, DATE, ANSWERS, NOTE)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SEPARATORS = re.compile(r"[\s;]+")
+_SEPARATORS = re.compile(r"[\s;,]+")
 PAIN_CATEGORY = "G89"
 NEOPLASM_PAIN = "G89.3"
+MAX_CODES_SUGGESTED = 12
+"""More codes than this to choose from are named as a sentence, not as a list of codes."""
 UNSPECIFIED = re.compile(r"\bunspecified\b", re.IGNORECASE)
 
 
@@ -228,9 +230,10 @@ class Auditor:
         findings = [item for one in judged for item in one.findings]
         findings += self._repeated(judged)
         known = [one.code for one in judged if one.known]
-        findings += self._excludes1(known)
-        flagged = {(item.code, item.suggest) for item in findings if item.rule is Rule.excludes1}
-        findings += self._symptoms(known, flagged)
+        by_code = {one.code: one for one in reversed(judged)}
+        flagged: set[tuple[str, str]] = set()
+        findings += self._excludes1(known, by_code, flagged)
+        findings += self._symptoms(known, by_code, flagged)
         findings += self._g89(judged, record)
         leave_out = {item.code for item in findings if item.rule in LEAVE_OUT}
         findings += self._unspecified(judged, record, when, day, leave_out)
@@ -271,7 +274,8 @@ class Auditor:
             return CodeJudgement(text, text, None, (), (item,), False, False)
         verdict = self.releases.judge(code, day)
         info = self.index.info(code)
-        title = info.title if info is not None else None
+        newest = info.title if info is not None else None
+        title = self.releases.title_for(code, verdict.judged_by, newest)
         items = self._validity(code, verdict, when)
         return CodeJudgement(
             given=given.strip(),
@@ -288,7 +292,7 @@ class Auditor:
     ) -> tuple[AuditFinding, ...]:
         status = verdict.status
         if status is Status.VALID:
-            return () if verdict.billable else self._header(code, verdict)
+            return () if verdict.billable else self._header(code, verdict, when)
         if status is Status.NOT_JUDGED:
             return (self._not_judged(code, when),)
         if status is Status.NOT_A_CODE:
@@ -352,9 +356,14 @@ class Auditor:
         source = f"{self.guideline} I.A.5; {_seventh_table(stem, info.seventh)}"
         return finding(code, Rule.missing_seventh, message, source, below)
 
-    def _header(self, code: str, verdict: Verdict) -> tuple[AuditFinding, ...]:
+    def _header(
+        self, code: str, verdict: Verdict, when: ReleaseForDate
+    ) -> tuple[AuditFinding, ...]:
         """A valid code that is never billable: a header, or a code short of its 7th
-        character, as the tabular's convention check says."""
+        character, as the tabular's convention check says. A header's suggestions are the
+        codes billable beneath it on the date of service, never another header; when they
+        are too many to list, one sentence names the next level, a dash marking the codes
+        that need more characters (S32.0: S32.00-, S32.01-, ...)."""
         found = code_finding(self.index, code)
         below = list(found.below) if found is not None else []
         if found is not None and found.rule == MISSING_SEVENTH:
@@ -366,13 +375,21 @@ class Auditor:
             table = _seventh_table(code, info.seventh if info else {})
             source = f"{self.guideline} I.A.5; {table}"
             return (finding(code, Rule.missing_seventh, message, source, below),)
-        message = (
-            f"{code} is a category or subcategory with codes beneath it, not a billable "
-            f"code: report the code beneath it that the record supports"
-            + (f" ({', '.join(below)})" if below else "")
-        )
         source = f"{self.guideline} I.B.2; {self._release_source(verdict)}"
-        return (finding(code, Rule.not_billable, message, source, below),)
+        message = (
+            f"{code} is a category or subcategory with codes beneath it, not a billable code: "
+            "report the code beneath it that the record supports"
+        )
+        billable = self.releases.billable_below(code, when.day)
+        if len(billable) <= MAX_CODES_SUGGESTED:
+            message += f" ({', '.join(billable)})" if billable else ""
+            return (finding(code, Rule.not_billable, message, source, billable),)
+        level = ", ".join(
+            other if reportable else f"{other}-"
+            for other, reportable in self.releases.children_on(code, when.day)
+        )
+        step = f"report the code beneath {code} that the record supports: {level}"
+        return (finding(code, Rule.not_billable, f"{message} ({level})", source, [step]),)
 
     def _not_valid(self, code: str, verdict: Verdict, when: ReleaseForDate) -> AuditFinding:
         instead = list(verdict.suggest)
@@ -453,22 +470,32 @@ class Auditor:
             seen.add(one.code)
         return found
 
-    def _excludes1(self, codes: Sequence[str]) -> list[AuditFinding]:
+    def _excludes1(
+        self,
+        codes: Sequence[str],
+        by_code: Mapping[str, CodeJudgement],
+        flagged: set[tuple[str, str]],
+    ) -> list[AuditFinding]:
         """Excludes1 pairs with a code of the back-pain rules, unless the rule file allows
-        the pair for unrelated conditions (I.A.12.a)."""
+        the pair for unrelated conditions (I.A.12.a). Each pair found goes into `flagged`
+        as (the code to leave out, the code to keep)."""
         found = []
         for item in excludes1_findings(self.index, codes, self._unrelated, notes=self.notes):
             first, second = item.code, item.other or ""
             if not (self.in_scope(first) or self.in_scope(second)):
                 continue
             loser, keep = self._gives_way(first, second)
+            flagged.add((loser, keep))
+            instead = self._kept(
+                keep, by_code, lambda code, loser=loser: self._excluded(loser, code)
+            )
             message = (
                 f"{first} and {second} are never coded together ({item.source}): report "
-                f"{keep} without {loser}, unless the provider documents the two conditions as "
-                "unrelated"
+                f"{_one_of(instead)} without {loser}, unless the provider documents the two "
+                "conditions as unrelated"
             )
             source = f"Tabular {item.source}; {self.guideline} I.A.12.a"
-            found.append(finding(loser, Rule.excludes1, message, source, [keep]))
+            found.append(finding(loser, Rule.excludes1, message, source, instead))
         return found
 
     def _unrelated(self, first: str, second: str) -> str | None:
@@ -489,14 +516,38 @@ class Auditor:
             return first, second
         return second, first
 
+    def _excluded(self, loser: str, code: str) -> bool:
+        return self.notes.conflict(loser, code) is not None
+
+    def _kept(
+        self, keep: str, by_code: Mapping[str, CodeJudgement], still: Callable[[str], bool]
+    ) -> list[str]:
+        """The codes to report for `keep`: itself when it is billable on the date; otherwise
+        the codes its own finding suggests (S39.012: S39.012A, S39.012D, S39.012S; M51.36 in
+        2025: M51.360 ...), those for which the pair still holds first, so that a finding
+        never suggests a code that cannot be reported that day."""
+        judged = by_code.get(keep)
+        if judged is None or judged.billable:
+            return [keep]
+        codes = [
+            code
+            for item in judged.findings
+            for code in item.suggest
+            if " " not in code and code != keep
+        ]
+        return [code for code in codes if still(code)] or codes or [keep]
+
     def _symptoms(
-        self, codes: Sequence[str], flagged: set[tuple[str, tuple[str, ...]]]
+        self,
+        codes: Sequence[str],
+        by_code: Mapping[str, CodeJudgement],
+        flagged: set[tuple[str, str]],
     ) -> list[AuditFinding]:
         """A pain symptom beside the diagnosis or injury that explains it at its site."""
         found = []
         for symptom in dict.fromkeys(codes):
             for cause in dict.fromkeys(codes):
-                if cause == symptom or (symptom, (cause,)) in flagged:
+                if cause == symptom or (symptom, cause) in flagged:
                     continue
                 entry = self.explanation(symptom, cause)
                 if entry is None or not self.is_definitive(cause):
@@ -505,11 +556,14 @@ class Auditor:
                     f"{symptom} is a symptom that {cause} explains at the same site, and is not "
                     f"coded beside it: {entry.why}"
                 )
-                sources = [f"{self.guideline} I.B.5", f"{self.guideline} I.B.4"]
+                sources = "; ".join([f"{self.guideline} I.B.5", f"{self.guideline} I.B.4"])
+                instead = self._kept(
+                    cause,
+                    by_code,
+                    lambda code, symptom=symptom: bool(self.explanation(symptom, code)),
+                )
                 found.append(
-                    finding(
-                        symptom, Rule.symptom_with_definitive, message, "; ".join(sources), [cause]
-                    )
+                    finding(symptom, Rule.symptom_with_definitive, message, sources, instead)
                 )
                 break
         return found
@@ -517,18 +571,23 @@ class Auditor:
     def _g89(self, judged: Sequence[CodeJudgement], record: Result | None) -> list[AuditFinding]:
         """G89 first-listed outside a pain-management encounter (I.C.6.b.1.a), unless a
         sequela is on the claim (chronic pain as the residual condition comes first,
-        I.C.19.a); G89 beside a known definitive diagnosis when the encounter is not for pain
-        management (I.C.6.b)."""
+        I.C.19.a); G89 after another code when the documentation makes the encounter one for
+        pain management; G89 beside a known definitive diagnosis when the encounter is not for
+        pain management (I.C.6.b). First-listed is the claim's first code, whatever it is: an
+        invalid code before G89 is still listed before it."""
         codes = [one.code for one in judged if one.known]
         pain = [code for code in dict.fromkeys(codes) if code.startswith(PAIN_CATEGORY)]
         if not pain:
             return []
         managed = record is not None and _pain_managed(record)
         found = []
-        first = codes[0]
+        first = judged[0].code
         residual = any(is_sequela(self.index, code) for code in codes)
         if first in pain and not managed and not residual:
             found.append(self._g89_first(first, codes, record is not None))
+        if managed and first not in pain:
+            found.append(self._g89_not_first(pain[0], first))
+            return found
         definitive = [code for code in codes if self.is_definitive(code)]
         for code in pain:
             if code in (first, NEOPLASM_PAIN) or not definitive:
@@ -542,6 +601,17 @@ class Auditor:
             source = f"{self.guideline} I.C.6.b"
             found.append(finding(code, Rule.g89_sequencing, message, source, [step]))
         return found
+
+    def _g89_not_first(self, pain: str, first: str) -> AuditFinding:
+        """The documentation makes the encounter one for pain control or management, and the
+        claim lists another code before its G89 code (I.C.6.b.1.a)."""
+        message = (
+            f"{pain} is not first-listed, but the documentation makes this an encounter for "
+            f"pain control or management: the G89 code comes first, then the site code or the "
+            f"underlying condition ({first})"
+        )
+        source = f"{self.guideline} I.C.6.b.1.a"
+        return finding(pain, Rule.g89_sequencing, message, source, [f"list {pain} first"])
 
     def _g89_first(self, first: str, codes: Sequence[str], documented: bool) -> AuditFinding:
         said = (
@@ -600,7 +670,7 @@ class Auditor:
         source = f"{self.guideline} I.B.18"
         risk = self._audit_risk(code)
         if record is not None:
-            documented = [c for c in record.code_list if c not in claimed]
+            documented = self._replacements(code, [c for c in record.code_list if c not in claimed])
             if code not in record.code_list and documented:
                 message = (
                     f"{code} ({one.title}) is unspecified, but the documentation supports "
@@ -620,6 +690,23 @@ class Auditor:
         if risk:
             message += f". {risk}"
         return finding(code, Rule.unspecified, message, source, siblings)
+
+    def _replacements(self, code: str, documented: Sequence[str]) -> list[str]:
+        """The documented codes that take the place of an unspecified one: a code beneath
+        the same parent (M54.50 -> M54.51), a diagnosis that explains it (M54.50 -> M51.26),
+        or one an Excludes1 note forbids beside it (M54.9 -> F45.41). A G89 code or a code
+        for another site (M54.2 for M54.50) is documented too, but replaces nothing; when no
+        documented code relates to it, all of them are named."""
+        info = self.index.info(code)
+        parent = info.parent if info is not None and info.parent else code
+        related = [
+            other
+            for other in documented
+            if other.startswith(parent)
+            or self.explanation(code, other) is not None
+            or self.notes.conflict(code, other) is not None
+        ]
+        return related or list(documented)
 
     def _audit_risk(self, code: str) -> str:
         if self.knowledge is None:
@@ -669,7 +756,8 @@ def check_keys(claim: Mapping[str, Any]) -> None:
 
 
 def read_codes(raw: Any) -> list[str]:
-    """A claim's codes: a list of texts, or one text separated by spaces or semicolons."""
+    """A claim's codes: a list of texts, or one text separated by spaces, semicolons or
+    commas (a comma is never part of a code, and exports often write codes that way)."""
     if isinstance(raw, str):
         raw = [part for part in _SEPARATORS.split(raw) if part]
     if not isinstance(raw, list) or not raw:

@@ -281,8 +281,8 @@ def _hashable(value: Any) -> Any:
 def csv_claims(text: IO[str]) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(first line of the row, claim or None, why not) per CSV row after the header.
 
-    Codes are one `codes` column (separated by spaces or semicolons) or columns dx1, dx2,
-    ... in their number's order (empty cells skipped); `answers` holds a JSON object.
+    Codes are one `codes` column (separated by spaces, semicolons or commas) or columns dx1,
+    dx2, ... in their number's order (empty cells skipped); `answers` holds a JSON object.
     """
     reader = csv.reader(text)
     try:
@@ -330,8 +330,8 @@ def _columns(header: list[str]) -> dict[str, Any]:
         raise BackcoderError("the CSV has both a codes column and dx columns: keep one of them")
     if CODES not in names and not dx:
         raise BackcoderError(
-            "the CSV has no codes column: add `codes` (codes separated by spaces or "
-            "semicolons) or columns dx1, dx2, ..."
+            "the CSV has no codes column: add `codes` (codes separated by spaces, "
+            "semicolons or commas) or columns dx1, dx2, ..."
         )
     if len(set(names)) != len(names):
         raise BackcoderError("the CSV header names a column twice")
