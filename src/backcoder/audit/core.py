@@ -476,13 +476,14 @@ class Auditor:
         by_code: Mapping[str, CodeJudgement],
         flagged: set[tuple[str, str]],
     ) -> list[AuditFinding]:
-        """Excludes1 pairs with a code of the back-pain rules, unless the rule file allows
-        the pair for unrelated conditions (I.A.12.a). Each pair found goes into `flagged`
+        """Every Excludes1 pair on the claim, back-pain codes or not (a claim is coded as a
+        whole), unless the rule file allows the pair for unrelated conditions (I.A.12.a). Each pair found goes into `flagged`
         as (the code to leave out, the code to keep)."""
         found = []
         for item in excludes1_findings(self.index, codes, self._unrelated, notes=self.notes):
             first, second = item.code, item.other or ""
-            if not (self.in_scope(first) or self.in_scope(second)):
+            if self._neither_decides(first, second):
+                found.append(self._either(first, second, item.source))
                 continue
             loser, keep = self._gives_way(first, second)
             flagged.add((loser, keep))
@@ -497,6 +498,24 @@ class Auditor:
             source = f"Tabular {item.source}; {self.guideline} I.A.12.a"
             found.append(finding(loser, Rule.excludes1, message, source, instead))
         return found
+
+    def _neither_decides(self, first: str, second: str) -> bool:
+        """Two codes outside the back-pain rules whose notes each name the other (E10.9 and
+        E11.9): nothing here says which the record supports."""
+        return not (self.in_scope(first) or self.in_scope(second)) and bool(
+            self.notes.note(first, second) and self.notes.note(second, first)
+        )
+
+    def _either(self, first: str, second: str, note: str) -> AuditFinding:
+        """The finding for a pair of which either may be right: on the later code, naming
+        both, so the coder keeps the one the documentation supports."""
+        message = (
+            f"{first} and {second} are never coded together ({note}): report the one the "
+            "documentation supports, unless the provider documents the two conditions as "
+            "unrelated"
+        )
+        source = f"Tabular {note}; {self.guideline} I.A.12.a"
+        return finding(second, Rule.excludes1, message, source, [first, second])
 
     def _unrelated(self, first: str, second: str) -> str | None:
         """The rule file's I.A.12.a reason two codes may stand together: only for conditions
