@@ -477,8 +477,8 @@ class Auditor:
         flagged: set[tuple[str, str]],
     ) -> list[AuditFinding]:
         """Every Excludes1 pair on the claim, back-pain codes or not (a claim is coded as a
-        whole), unless the rule file allows the pair for unrelated conditions (I.A.12.a). Each pair found goes into `flagged`
-        as (the code to leave out, the code to keep)."""
+        whole), unless the rule file allows the pair for unrelated conditions (I.A.12.a).
+        Each pair found goes into `flagged` as (the code to leave out, the code to keep)."""
         found = []
         for item in excludes1_findings(self.index, codes, self._unrelated, notes=self.notes):
             first, second = item.code, item.other or ""
