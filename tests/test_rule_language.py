@@ -349,3 +349,41 @@ def test_a_site_group_makes_its_values_one_site() -> None:
     rules = validate_rules(rules_with(site="site", site_groups=[["neck", "mid"]]))
     assert rules.site_of("mid") == rules.site_of("neck") == "neck"
     assert validate_rules(rules_with(site="site")).site_of("mid") == "mid"
+
+
+# ------------------------------------------------------------------ combination codes
+
+COMBINATION = {
+    "why": "spondylosis with radiculopathy is the one combination code of its region",
+    "cite": [{"guideline": "I.B.9"}],
+}
+
+
+def test_a_combination_names_the_code_it_identifies_and_the_combination_code() -> None:
+    rules = validate_rules(
+        rules_with(combinations=[{**COMBINATION, "pairs": [["M47.816", "M47.26"]]}])
+    )
+    assert rules.combination("M47.816", "M47.26") is rules.combinations[0]
+    assert rules.combination("M47.26", "M47.816") is None  # the combination code stays
+    assert rules.combination("M47.817", "M47.26") is None  # regions must agree exactly
+
+
+def test_a_combination_pair_has_two_codes_and_no_unknown_keys() -> None:
+    with pytest.raises(ValueError):
+        validate_rules(rules_with(combinations=[{**COMBINATION, "pairs": [["M47.816"]]}]))
+    with pytest.raises(ValueError):
+        validate_rules(
+            rules_with(combinations=[{**COMBINATION, "pairs": [], "codes": ["M47.816"]}])
+        )
+
+
+def test_the_proof_refuses_a_combination_naming_a_code_that_is_not_billable(
+    cli: Any, tmp_path: Path
+) -> None:
+    pairs = [["M47.816", "M47.2"], ["M47.816", "M47.26"]]
+    data = rules_with(combinations=[{**COMBINATION, "pairs": pairs}])
+    result = cli("rules", "check", str(write_rules(tmp_path, data)))
+    assert result.exit_code == 2
+    assert "combinations 1" in result.stderr + result.stdout
+    assert "M47.2 is not a billable code" in result.stderr + result.stdout
+    assert "M47.26 is not" not in result.stderr + result.stdout

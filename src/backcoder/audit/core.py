@@ -76,6 +76,7 @@ class Rule(StrEnum):
     missing_seventh = "missing-seventh"
     excludes1 = "excludes1"
     symptom_with_definitive = "symptom-with-definitive"
+    combination_code = "combination-code"
     g89_sequencing = "g89-sequencing"
     unspecified = "unspecified"
     duplicate = "duplicate"
@@ -89,6 +90,7 @@ SEVERITY = {
     Rule.missing_seventh: Severity.error,
     Rule.excludes1: Severity.error,
     Rule.symptom_with_definitive: Severity.warning,
+    Rule.combination_code: Severity.warning,
     Rule.g89_sequencing: Severity.warning,
     Rule.unspecified: Severity.info,
     Rule.duplicate: Severity.warning,
@@ -96,7 +98,7 @@ SEVERITY = {
 }
 
 
-LEAVE_OUT = frozenset({Rule.excludes1, Rule.symptom_with_definitive})
+LEAVE_OUT = frozenset({Rule.excludes1, Rule.symptom_with_definitive, Rule.combination_code})
 """Findings that say a code should not be on the claim at all."""
 
 
@@ -234,6 +236,7 @@ class Auditor:
         flagged: set[tuple[str, str]] = set()
         findings += self._excludes1(known, by_code, flagged)
         findings += self._symptoms(known, by_code, flagged)
+        findings += self._combinations(known, by_code)
         findings += self._g89(judged, record)
         leave_out = {item.code for item in findings if item.rule in LEAVE_OUT}
         findings += self._unspecified(judged, record, when, day, leave_out)
@@ -585,6 +588,27 @@ class Auditor:
                     finding(symptom, Rule.symptom_with_definitive, message, sources, instead)
                 )
                 break
+        return found
+
+    def _combinations(
+        self, codes: Sequence[str], by_code: Mapping[str, CodeJudgement]
+    ) -> list[AuditFinding]:
+        """A code beside the combination code that identifies the same condition fully, from
+        the rule file's `combinations`, the table the encounter applies across problems."""
+        found = []
+        for part in dict.fromkeys(codes):
+            whole = next((c for c in codes if self.rules.combination(part, c)), None)
+            if whole is None:
+                continue
+            entry = self.rules.combination(part, whole)
+            assert entry is not None
+            message = (
+                f"{part} is not coded beside the combination code {whole}, which identifies "
+                f"the condition fully: {entry.why}"
+            )
+            instead = self._kept(whole, by_code, lambda code: True)
+            source = f"{self.guideline} I.B.9"
+            found.append(finding(part, Rule.combination_code, message, source, instead))
         return found
 
     def _g89(self, judged: Sequence[CodeJudgement], record: Result | None) -> list[AuditFinding]:

@@ -6,6 +6,8 @@ from the problems' typed results by the guidelines:
 
 - a pain symptom is not reported beside a definitive diagnosis or injury of another problem
   that explains it at the same site (I.B.5; the rule file's `explains` table);
+- a code is not reported beside the combination code of another problem that identifies
+  the same condition fully (I.B.9; the rule file's `combinations`);
 - an Excludes1 pair across problems is resolved, never reported silently: both codes when
   the rule file allows the pair for unrelated conditions at different sites (I.A.12.a),
   else the more specific code, the one the other code's note points to;
@@ -52,7 +54,7 @@ REMEMBERED = 32768
 """Plans remembered before starting afresh (and four times as many pairs of problems' code
 lines, which are small): memory stays flat over any number of visits."""
 NOTHING_BETWEEN: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
-KINDS = ("explains", "excludes1", "residual")
+KINDS = ("explains", "combination", "excludes1", "residual")
 """The decisions between two problems' codes, in the order they are settled."""
 RESIDUAL = KINDS.index("residual")
 """A symptom that is the residual of another problem's sequela: both stay, the residual
@@ -344,7 +346,8 @@ class Assembler:
     ]:
         """The occurrences, (problem, position), left out once every pair of codes of
         different problems is settled: first the symptoms another problem's diagnosis
-        explains at the same site (I.B.5), then the Excludes1 pairs (I.A.12.a), each in the
+        explains at the same site (I.B.5), then the codes a combination code of another
+        problem identifies (I.B.9), then the Excludes1 pairs (I.A.12.a), each in the
         order the codes are listed; each decision taken; the occurrence each one left out
         gave way to; and (residual, sequela) for each symptom that is the residual of
         another problem's sequela. A code left out settles nothing further."""
@@ -586,6 +589,16 @@ class Assembler:
                     f"{cause.code} of problem {by} explains it at the same site. {entry.why}"
                 )
                 return "explains", loser, text, (f"{self.guideline} I.B.5",)
+        for part, whole, loser in ((first, second, 0), (second, first, 1)):
+            combination = self.rules.combination(part.code, whole.code)
+            if combination is not None:
+                at, by = ("{0}", "{1}") if loser == 0 else ("{1}", "{0}")
+                text = (
+                    f"{part.code} ({part.description}) of problem {at} is not reported: the "
+                    f"combination code {whole.code} of problem {by} identifies the condition "
+                    f"fully. {combination.why}"
+                )
+                return "combination", loser, text, (f"{self.guideline} I.B.9",)
         for symptom, sequela, at in ((first, second, 0), (second, first, 1)):
             if self._residual(symptom, sequela):
                 return (

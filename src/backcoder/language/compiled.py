@@ -19,6 +19,7 @@ from backcoder.language.model import (
     AskNode,
     Choice,
     Citation,
+    Combination,
     CodeSpec,
     DecideNode,
     DecideRow,
@@ -51,6 +52,14 @@ def construct_rules(data: dict[str, Any]) -> RuleSet:
             "explains": [
                 Explanation(**{**entry, "cite": [Citation(**c) for c in entry["cite"]]})
                 for entry in data.get("explains", [])
+            ],
+            "combinations": [
+                Combination(
+                    pairs=[tuple(pair) for pair in entry["pairs"]],
+                    why=entry["why"],
+                    cite=[Citation(**c) for c in entry["cite"]],
+                )
+                for entry in data.get("combinations", [])
             ],
             "excludes1_allowed": [
                 AllowedPair(

@@ -384,6 +384,27 @@ class AllowedPair:
 
 
 @rule_class
+class Combination:
+    """Codes that a combination code of the same region or level fully identifies, so they
+    are not coded beside it (I.B.9): lumbar spondylosis (M47.816) beside lumbar spondylosis
+    with radiculopathy (M47.26), say, when two problems of a visit document the one
+    condition. Each pair is (the code identified, the combination code), written out: the
+    regions must agree exactly, which no pattern of codes says."""
+
+    __pydantic_config__ = FORBID_UNKNOWN_KEYS
+
+    pairs: list[tuple[str, str]]
+    why: str
+    cite: list[Citation]
+
+    def __post_init__(self) -> None:
+        _cited(self.cite)
+
+    def identifies(self, code: str, combination: str) -> bool:
+        return (code, combination) in self.pairs
+
+
+@rule_class
 class LeftOut:
     """A code (or a family ending in `-`) in the tree's scope that no path reports, and why."""
 
@@ -452,6 +473,9 @@ class RuleSet:
     and an Excludes1 pair between them is not taken for unrelated conditions at different
     sites. Any other value is a site of its own."""
     explains: list[Explanation] = field(default_factory=list)
+    combinations: list[Combination] = field(default_factory=list)
+    """Codes a combination code fully identifies (I.B.9): an encounter does not report one
+    beside the other, and the audit flags the pair on a claim."""
     leads_when: Condition = field(default_factory=dict)
     """The answers under which a problem's first-sequenced codes lead the whole encounter
     (a pain-management encounter puts G89 first, I.C.6.b.1); otherwise a code sequenced
@@ -511,6 +535,13 @@ class RuleSet:
                 return entry
         return None
 
+    def combination(self, code: str, combination: str) -> Combination | None:
+        """The entry by which `combination` fully identifies `code`, or None."""
+        for entry in self.combinations:
+            if entry.identifies(code, combination):
+                return entry
+        return None
+
     def citations(self) -> Iterator[tuple[str, Citation]]:
         """Every citation in the tree, with the node that makes it: the one gatherer the
         proof (every cited note exists) and the build (every cited code is shipped) share."""
@@ -525,6 +556,9 @@ class RuleSet:
         for entry in self.explains:
             for citation in entry.cite:
                 yield "explains", citation
+        for entry in self.combinations:
+            for citation in entry.cite:
+                yield "combinations", citation
 
 
 @cache

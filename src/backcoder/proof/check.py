@@ -56,6 +56,7 @@ def check(rules: RuleSet, tabular: Tabular, knowledge: Knowledge | None = None) 
     defects += sorted(set(citation_defects(rules, tabular)))
     defects += sorted(set(scope_defects(rules, tabular, emitted)))
     defects += sorted(set(explains_defects(rules, tabular)))
+    defects += sorted(set(combination_defects(rules, tabular)))
     defects += sorted(set(encounter_defects(rules, tabular, kinds)))
     if knowledge is not None:
         defects += sorted(set(knowledge_defects(rules, knowledge, tabular, emitted)))
@@ -235,6 +236,16 @@ def explains_defects(rules: RuleSet, tabular: Tabular) -> Iterator[Defect]:
             stem = family.removesuffix("-").removesuffix(".")
             if tabular.info(stem) is None:
                 yield Defect(f"explains {number}", f"{family} is not a code in the tabular")
+
+
+def combination_defects(rules: RuleSet, tabular: Tabular) -> Iterator[Defect]:
+    """Every code a `combinations` pair names is a billable code of the tabular: each pair
+    names two codes of one region, written out."""
+    for number, entry in enumerate(rules.combinations, start=1):
+        for code in dict.fromkeys(code for pair in entry.pairs for code in pair):
+            info = tabular.info(code)
+            if info is None or not info.billable:
+                yield Defect(f"combinations {number}", f"{code} is not a billable code")
 
 
 def citation_defects(rules: RuleSet, tabular: Tabular) -> Iterator[Defect]:
