@@ -282,6 +282,57 @@ def test_separate_assessment_items_are_separate_problems(read: Read) -> None:
     assert {e.problem for e in reading.evidence if e.id == "trauma"} == {None}
 
 
+def test_items_opened_by_a_hash_are_sentences_of_their_own(read: Read) -> None:
+    text = (
+        "HPI: Neck pain and low back pain shooting down the R leg. No injury.\n"
+        "Assessment and plan\n# Neck pain, no radicular symptoms\n"
+        "# R L5 radiculopathy from L4-5 disc herniation\n- PT for the neck"
+    )
+    reading = read(text)
+    neck, back = reading.record()["problems"]
+    assert neck == {"region": ["cervical"], "nerve": "none"}
+    assert back["nerve"] == "radiculopathy" and back["cause"] == "disc"
+    assert back["side"] == "right"
+    assert not any(value == "radiculopathy" for value, _, _ in aside(reading, "nerve"))
+
+
+def test_a_clause_of_the_history_goes_with_the_site_it_names(read: Read) -> None:
+    text = (
+        "HPI: Two problems: (1) neck pain x 3 months, worse with computer work, no radiation to "
+        "the arms, no hand numbness; (2) LBP with radiating pain down the L leg.\n"
+        "Assessment:\n1. Cervicalgia.\n2. Left S1 radiculopathy due to L5-S1 HNP."
+    )
+    reading = read(text)
+    neck, back = reading.record()["problems"]
+    assert neck["nerve"] == "none"
+    assert back["nerve"] == "radiculopathy"
+    assert ("none", "no radiation") in [
+        (e.value, e.quote) for e in reading.evidence if e.problem == 1
+    ]
+    assert not reading.conflicts
+
+
+def test_a_fall_goes_with_the_fracture_not_with_the_disc_pain(read: Read) -> None:
+    text = (
+        "HPI: 81 yo F fell from standing 5 days ago; sharp mid-back pain since.\n"
+        "Assessment:\n1. Osteoporotic compression fracture of T11.\n"
+        "2. Chronic low back pain due to lumbar degenerative disc disease."
+    )
+    reading = read(text)
+    record = reading.record()
+    fracture, disc = record["problems"]
+    assert "trauma" not in record and "trauma" not in disc
+    assert fracture["trauma"] == "yes" and fracture["fracture_cause"] == "osteoporosis"
+    assert ("yes", "fell") in [(e.value, e.quote) for e in reading.evidence if e.problem == 1]
+
+
+def test_a_fall_stays_shared_when_every_problem_is_an_injury(read: Read) -> None:
+    text = "HPI: Fell from a roof.\nAssessment:\n1. Cervical strain.\n2. Lumbar strain."
+    record = read(text).record()
+    assert record["trauma"] == "yes"
+    assert [p["injury"] for p in record["problems"]] == ["strain", "strain"]
+
+
 def test_two_fractured_vertebrae_are_two_problems(read: Read) -> None:
     text = "HPI: Fell from a ladder.\nAssessment: T12 and L1 compression fractures."
     record = read(text).record()
