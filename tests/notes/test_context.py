@@ -559,3 +559,11 @@ def test_a_one_word_title_only_alone_on_its_line(read: Read) -> None:
     reading = read("HPI: Low back pain.\nImpression of the patient is lumbar strain.")
     assert {e.section for e in reading.evidence} == {"hpi"}
     assert "injury" not in reading.record()
+
+
+@pytest.mark.parametrize(
+    "words", ["Closed wedge compression fracture of T7", "T7 wedge compression fracture, closed"]
+)
+def test_a_closed_fracture_in_other_words(read: Read, words: str) -> None:
+    record = read(f"Assessment: {words}, initial encounter.").record()
+    assert record["fracture_open"] == "no" and record["vertebra"] == "T7"
