@@ -40,6 +40,7 @@ def test_explicit_negation_of_nerve_signs_settles_nerve_none(
         ("Denies trauma.", "trauma"),
         ("Insidious onset.", "Insidious onset"),
         ("Denies any fall or MVC.", "fall"),
+        ("Onset 6 weeks ago, gradual. No known MOI.", "MOI"),
     ],
 )
 def test_explicit_negation_of_injury_settles_trauma_no(
@@ -418,6 +419,8 @@ def test_two_fractures_in_a_note_without_headings_are_two_problems(read: Read) -
         ("Pain is achy and nonradiating.", "nonradiating"),
         ("No radiating leg pain.", "radiating leg pain"),
         ("Cervicalgia, mechanical - no radicular sx.", "radicular sx"),
+        ("Pt denies N/T.", "N/T"),
+        ("Pain does not radiate.", "radiate"),
     ],
 )
 def test_abbreviated_denials_of_nerve_signs_settle_nerve_none(
@@ -540,6 +543,7 @@ def test_the_side_abbreviated_before_a_root(read: Read, text: str, value: str) -
     ("text", "section"),
     [
         ("Dx: Lumbar strain, initial encounter.", "assessment"),
+        ("Medical Dx: Lumbar strain", "assessment"),
         ("Pre-procedure diagnosis: Lumbar radiculopathy", "assessment"),
         ("Postoperative diagnosis: Lumbar radiculopathy", "assessment"),
         ("CLINICAL IMPRESSION\n1. Lumbar strain", "assessment"),
