@@ -571,3 +571,23 @@ def test_a_one_word_title_only_alone_on_its_line(read: Read) -> None:
 def test_a_closed_fracture_in_other_words(read: Read, words: str) -> None:
     record = read(f"Assessment: {words}, initial encounter.").record()
     assert record["fracture_open"] == "no" and record["vertebra"] == "T7"
+
+
+@pytest.mark.parametrize(
+    "assessment",
+    [
+        "Findings consistent with L5 radiculopathy.",
+        "Sx consistent w/ R L5 radiculopathy.",
+        "Exam compatible with L5 radiculopathy.",
+        "L5 radiculopathy, working diagnosis.",
+    ],
+)
+def test_an_uncertain_diagnosis_is_not_coded(read: Read, assessment: str) -> None:
+    reading = read(f"Assessment: Low back pain. {assessment}")
+    assert "nerve" not in reading.record()
+    assert ("radiculopathy", "radiculopathy", "hypothetical") in aside(reading, "nerve")
+
+
+def test_continue_with_in_a_plan_keeps_the_diagnosis(read: Read) -> None:
+    reading = read("Assessment: Right sciatica.\nPlan: c/w PT for sciatica, stable.")
+    assert reading.record()["nerve"] == "sciatica"
