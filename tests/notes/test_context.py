@@ -40,6 +40,7 @@ def test_explicit_negation_of_nerve_signs_settles_nerve_none(
         ("Denies trauma.", "trauma"),
         ("Insidious onset.", "Insidious onset"),
         ("Denies any fall or MVC.", "fall"),
+        ("Onset 6 weeks ago, gradual. No known MOI.", "MOI"),
     ],
 )
 def test_explicit_negation_of_injury_settles_trauma_no(
@@ -282,6 +283,57 @@ def test_separate_assessment_items_are_separate_problems(read: Read) -> None:
     assert {e.problem for e in reading.evidence if e.id == "trauma"} == {None}
 
 
+def test_items_opened_by_a_hash_are_sentences_of_their_own(read: Read) -> None:
+    text = (
+        "HPI: Neck pain and low back pain shooting down the R leg. No injury.\n"
+        "Assessment and plan\n# Neck pain, no radicular symptoms\n"
+        "# R L5 radiculopathy from L4-5 disc herniation\n- PT for the neck"
+    )
+    reading = read(text)
+    neck, back = reading.record()["problems"]
+    assert neck == {"region": ["cervical"], "nerve": "none"}
+    assert back["nerve"] == "radiculopathy" and back["cause"] == "disc"
+    assert back["side"] == "right"
+    assert not any(value == "radiculopathy" for value, _, _ in aside(reading, "nerve"))
+
+
+def test_a_clause_of_the_history_goes_with_the_site_it_names(read: Read) -> None:
+    text = (
+        "HPI: Two problems: (1) neck pain x 3 months, worse with computer work, no radiation to "
+        "the arms, no hand numbness; (2) LBP with radiating pain down the L leg.\n"
+        "Assessment:\n1. Cervicalgia.\n2. Left S1 radiculopathy due to L5-S1 HNP."
+    )
+    reading = read(text)
+    neck, back = reading.record()["problems"]
+    assert neck["nerve"] == "none"
+    assert back["nerve"] == "radiculopathy"
+    assert ("none", "no radiation") in [
+        (e.value, e.quote) for e in reading.evidence if e.problem == 1
+    ]
+    assert not reading.conflicts
+
+
+def test_a_fall_goes_with_the_fracture_not_with_the_disc_pain(read: Read) -> None:
+    text = (
+        "HPI: 81 yo F fell from standing 5 days ago; sharp mid-back pain since.\n"
+        "Assessment:\n1. Osteoporotic compression fracture of T11.\n"
+        "2. Chronic low back pain due to lumbar degenerative disc disease."
+    )
+    reading = read(text)
+    record = reading.record()
+    fracture, disc = record["problems"]
+    assert "trauma" not in record and "trauma" not in disc
+    assert fracture["trauma"] == "yes" and fracture["fracture_cause"] == "osteoporosis"
+    assert ("yes", "fell") in [(e.value, e.quote) for e in reading.evidence if e.problem == 1]
+
+
+def test_a_fall_stays_shared_when_every_problem_is_an_injury(read: Read) -> None:
+    text = "HPI: Fell from a roof.\nAssessment:\n1. Cervical strain.\n2. Lumbar strain."
+    record = read(text).record()
+    assert record["trauma"] == "yes"
+    assert [p["injury"] for p in record["problems"]] == ["strain", "strain"]
+
+
 def test_two_fractured_vertebrae_are_two_problems(read: Read) -> None:
     text = "HPI: Fell from a ladder.\nAssessment: T12 and L1 compression fractures."
     record = read(text).record()
@@ -354,3 +406,188 @@ def test_a_reading_is_json(read: Read) -> None:
 def test_two_fractures_in_a_note_without_headings_are_two_problems(read: Read) -> None:
     record = read("Fell down the stairs. T11 and L2 compression fractures.").record()
     assert [p["vertebra"] for p in record["problems"]] == ["T11", "L2"]
+
+
+# ---------------------------------------------------------------- notes as clinicians write them
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quote"),
+    [
+        ("Denies radic sx.", "radic sx"),
+        ("DJD L-spine w/o radic.", "radic"),
+        ("Pain is achy and nonradiating.", "nonradiating"),
+        ("No radiating leg pain.", "radiating leg pain"),
+        ("Cervicalgia, mechanical - no radicular sx.", "radicular sx"),
+        ("Pt denies N/T.", "N/T"),
+        ("Pain does not radiate.", "radiate"),
+    ],
+)
+def test_abbreviated_denials_of_nerve_signs_settle_nerve_none(
+    read: Read, sentence: str, quote: str
+) -> None:
+    reading = read(f"HPI: Low back pain for 2 weeks. {sentence}")
+    assert reading.record()["nerve"] == "none"
+    assert ("none", quote) in taken(reading, "nerve")
+
+
+def test_a_diagnosis_ruled_out_after_it_is_named_is_negated(read: Read) -> None:
+    text = "Final diagnosis: Acute thoracic back pain. Compression fracture ruled out."
+    reading = read(text)
+    record = reading.record()
+    assert "injury" not in record and "fracture_type" not in record
+    assert ("fracture", "fracture", "negated") in aside(reading, "injury")
+    assert record["region"] == ["thoracic"] and offsets_exact(text, reading)
+
+
+def test_cauda_equina_ruled_out_is_no_red_flag(read: Read) -> None:
+    reading = read("Impression: Left L5 radiculopathy. Cauda equina syndrome ruled out.")
+    assert "red_flags" not in reading.record()
+    assert ("cauda_equina", "Cauda equina syndrome", "negated") in aside(reading, "red_flags")
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "Return immediately for saddle numbness or urinary retention.",
+        "Return to the ED for new bowel or bladder incontinence.",
+        "Seek emergency care for saddle anesthesia.",
+    ],
+)
+def test_return_for_in_the_plan_is_hypothetical(read: Read, plan: str) -> None:
+    reading = read(f"Assessment: Lumbar strain.\nPlan: Ibuprofen. {plan}")
+    assert "red_flags" not in reading.record()
+    assert {reason for _, _, reason in aside(reading, "red_flags")} == {"hypothetical"}
+
+
+def test_fall_prevention_is_no_fall(read: Read) -> None:
+    reading = read(
+        "Assessment: Chronic low back pain.\nPlan: PT for gait training and fall prevention."
+    )
+    assert "trauma" not in reading.record()
+    assert ("yes", "fall", "hypothetical") in aside(reading, "trauma")
+
+
+def test_a_friend_where_the_pain_began_is_not_the_one_in_pain(read: Read) -> None:
+    reading = read("HPI: 3 days of LBP after helping a friend move furniture.")
+    assert reading.record()["region"] == ["lumbar"]
+    assert ("lumbar", "LBP") in taken(reading, "region")
+
+
+def test_a_relative_giving_the_history_is_not_the_one_in_pain(read: Read) -> None:
+    reading = read(
+        "HPI: History obtained from pt's daughter. Per daughter, pt fell at home 2 days ago and "
+        "has had low back pain since."
+    )
+    record = reading.record()
+    assert record["trauma"] == "yes" and record["region"] == ["lumbar"]
+    assert ("yes", "fell") in taken(reading, "trauma")
+    assert not aside(reading)
+
+
+def test_a_relatives_own_illness_is_still_family(read: Read) -> None:
+    reading = read("HPI: Low back pain. Her daughter has sciatica.\nAssessment: Low back pain.")
+    assert "nerve" not in reading.record()
+    assert aside(reading, "nerve")[0][2] == "family"
+
+
+def test_a_pain_course_written_after_the_pain(read: Read) -> None:
+    reading = read("Assessment: Thoracic back pain, chronic, likely postural.")
+    assert reading.record()["pain_course"] == "chronic"
+    assert ("chronic", "pain, chronic") in taken(reading, "pain_course")
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("subsequent encounter for fracture with routine healing", "routine"),
+        ("subsequent encounter, delayed healing", "delayed"),
+        ("subsequent encounter for nonunion", "nonunion"),
+    ],
+)
+def test_the_healing_of_a_fracture_is_read(read: Read, words: str, value: str) -> None:
+    reading = read(f"Dx: T8 wedge compression fracture, {words}.")
+    record = reading.record()
+    assert record["healing"] == value and record["encounter"] == "subsequent"
+    assert record["vertebra"] == "T8" and record["injury"] == "fracture"
+
+
+def test_no_sign_of_nonunion_settles_no_healing(read: Read) -> None:
+    reading = read("Assessment: L1 compression fracture, subsequent encounter. No nonunion.")
+    assert "healing" not in reading.record()
+
+
+def test_the_side_of_a_thoracic_back_wall_contusion(read: Read) -> None:
+    reading = read("Dx: Contusion of left back wall of thorax, initial encounter.")
+    record = reading.record()
+    assert (record["injury"], record["side"], record["region"]) == (
+        "contusion",
+        "left",
+        ["thoracic"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Assessment: R L5 radiculopathy.", "right"),
+        ("Assessment: L S1 radiculopathy.", "left"),
+        ("Treatment diagnosis: Low back pain with R LE radicular sx.", "right"),
+    ],
+)
+def test_the_side_abbreviated_before_a_root(read: Read, text: str, value: str) -> None:
+    assert read(text).record()["side"] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "section"),
+    [
+        ("Dx: Lumbar strain, initial encounter.", "assessment"),
+        ("Medical Dx: Lumbar strain", "assessment"),
+        ("Pre-procedure diagnosis: Lumbar radiculopathy", "assessment"),
+        ("Postoperative diagnosis: Lumbar radiculopathy", "assessment"),
+        ("CLINICAL IMPRESSION\n1. Lumbar strain", "assessment"),
+        ("IMPRESSION\nLumbar strain", "assessment"),
+        ("Assessment and plan\n# Lumbar strain", "assessment"),
+        ("S: Lumbar strain per the ED.", "hpi"),
+        ("HISTORY OF PRESENT ILLNESS\nLumbar strain per the ED.", "hpi"),
+        ("O: Lumbar paraspinal spasm.", "exam"),
+    ],
+)
+def test_titles_as_templates_print_them(read: Read, text: str, section: str) -> None:
+    evidence = read(text).evidence
+    assert evidence and {e.section for e in evidence} == {section}
+
+
+def test_a_one_word_title_only_alone_on_its_line(read: Read) -> None:
+    reading = read("HPI: Low back pain.\nImpression of the patient is lumbar strain.")
+    assert {e.section for e in reading.evidence} == {"hpi"}
+    assert "injury" not in reading.record()
+
+
+@pytest.mark.parametrize(
+    "words", ["Closed wedge compression fracture of T7", "T7 wedge compression fracture, closed"]
+)
+def test_a_closed_fracture_in_other_words(read: Read, words: str) -> None:
+    record = read(f"Assessment: {words}, initial encounter.").record()
+    assert record["fracture_open"] == "no" and record["vertebra"] == "T7"
+
+
+@pytest.mark.parametrize(
+    "assessment",
+    [
+        "Findings consistent with L5 radiculopathy.",
+        "Sx consistent w/ R L5 radiculopathy.",
+        "Exam compatible with L5 radiculopathy.",
+        "L5 radiculopathy, working diagnosis.",
+    ],
+)
+def test_an_uncertain_diagnosis_is_not_coded(read: Read, assessment: str) -> None:
+    reading = read(f"Assessment: Low back pain. {assessment}")
+    assert "nerve" not in reading.record()
+    assert ("radiculopathy", "radiculopathy", "hypothetical") in aside(reading, "nerve")
+
+
+def test_continue_with_in_a_plan_keeps_the_diagnosis(read: Read) -> None:
+    reading = read("Assessment: Right sciatica.\nPlan: c/w PT for sciatica, stable.")
+    assert reading.record()["nerve"] == "sciatica"

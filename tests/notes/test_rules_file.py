@@ -78,6 +78,15 @@ def test_check_names_unknown_questions_values_and_missing_patterns(bundle: RuleB
     assert "questions: side is neither read nor declared under not_read" in problems
 
 
+def test_check_names_a_follows_that_would_move_nothing(bundle: RuleBundle) -> None:
+    data = shipped_data()
+    data["questions"]["trauma"]["follows"] = "ghost"
+    data["questions"]["nerve"]["follows"] = "injury"
+    problems = notes_problems(validate_notes(data), tree_vocabulary(bundle.rules))
+    assert "questions.trauma.follows: 'ghost' is not a question of the tree" in problems
+    assert "questions.nerve.follows: no pattern of injury implies nerve" in problems
+
+
 def test_an_invalid_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "x.notes.yaml"
     bad.write_text("name: x\nversion: 1\n", encoding="utf-8")

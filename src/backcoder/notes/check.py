@@ -30,8 +30,35 @@ def notes_problems(notes: NotesFile, vocabulary: Mapping[str, Iterable[str]]) ->
             problems.append(f"questions.{question}: not a question of the tree")
         else:
             problems.extend(_question_problems(question, spec, known))
+    problems.extend(_follows_problems(notes))
     problems.extend(_context_problems(notes, known))
     return problems
+
+
+def _follows_problems(notes: NotesFile) -> list[str]:
+    """`follows` moves the values another question's patterns imply: it must name a read
+    question that implies at least one value of this one, or it would move nothing."""
+    problems = []
+    for question, spec in notes.questions.items():
+        if spec.follows is None or spec.follows not in notes.questions:
+            if spec.follows is not None:
+                problems.append(f"questions.{question}.follows: {spec.follows!r} is not read")
+            continue
+        if not implied_values(notes, spec.follows, question):
+            problems.append(
+                f"questions.{question}.follows: no pattern of {spec.follows} implies {question}"
+            )
+    return problems
+
+
+def implied_values(notes: NotesFile, source: str, question: str) -> frozenset[str]:
+    """The values of `question` that the patterns of `source` imply (injury: trauma=yes)."""
+    return frozenset(
+        pattern.implies[question]
+        for patterns in notes.questions[source].values.values()
+        for pattern in patterns
+        if question in pattern.implies
+    )
 
 
 def _question_problems(
@@ -52,6 +79,8 @@ def _question_problems(
     silent = spec.when_silent
     if silent is not None and silent.value not in values:
         problems.append(f"{where}.when_silent: {silent.value!r} is not a value of {question}")
+    if spec.follows is not None and spec.follows not in known:
+        problems.append(f"{where}.follows: {spec.follows!r} is not a question of the tree")
     problems += [
         f"{where}.prefer: {value!r} is not a value read here"
         for value in spec.prefer

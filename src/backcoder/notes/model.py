@@ -136,6 +136,11 @@ class QuestionPatterns:
     when_silent: Silence | None = None
     """The answer when the note says nothing of it and nobody is asked; questions offering
     `not_documented` take that instead (it raises the physician query)."""
+    follows: str | None = None
+    """In a note with several problems, the shared mentions of the values this question's
+    answer is implied by another question's patterns (trauma=yes, implied by an injury) go
+    only to the problems that answer that question, when some do and others do not: the fall
+    in the history is how the fracture happened, not how the chronic disc pain began."""
 
     def __post_init__(self) -> None:
         if NOT_DOCUMENTED in self.values or NOT_DOCUMENTED in self.unsettled:

@@ -43,7 +43,8 @@ MAX_NOTE_CHARS = 100_000
 visit note (a whole chart pasted in) and is refused with one line rather than read for
 minutes."""
 
-_LIST_MARKERS = frozenset("-*•·–")
+_LIST_MARKERS = frozenset("-*•·–#")
+"""What opens a list item on a new line ("# Neck pain" in a problem-oriented assessment)."""
 _SENTENCE_END = frozenset(".:;!?")
 
 

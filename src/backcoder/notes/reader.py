@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from backcoder.notes.check import implied_values
 from backcoder.notes.model import NotesFile, QuestionPatterns
 from backcoder.notes.pipeline import NotePipeline, Target
 from backcoder.notes.reading import Answer, Conflict, Evidence, NoteReading, SetAside
@@ -63,6 +64,9 @@ class Mention:
     sentence: int
     implied: bool = False
     source: Target | None = None
+    clause: int = 0
+    """Semicolons between the sentence's start and the mention: "(1) neck pain, no
+    radiation; (2) LBP radiating down the leg" has two clauses, each with its own site."""
 
     @property
     def rank(self) -> int:
@@ -99,7 +103,7 @@ class _Layout:
             self._sentence_tokens.append(sentence.start)
             self._sentence_chars.append(sentence.start_char)
         self._sections: list[tuple[int, str, str]] = [
-            (s.title_start, s.category, doc[s.title_start : s.title_end].text)
+            (s.title_start, s.category, doc[s.title_start : s.title_end].text.strip())
             for s in doc._.sections
         ]
         self._section_starts = [start for start, _, _ in self._sections]
@@ -108,6 +112,10 @@ class _Layout:
         """The character offset where the token's sentence starts."""
         at = bisect_right(self._sentence_tokens, token) - 1
         return self._sentence_chars[at] if at >= 0 else 0
+
+    def clause(self, sentence: int, start: int) -> int:
+        """The clause of the sentence (starting at `sentence`) where `start` stands."""
+        return self.text.count(";", sentence, start)
 
     def section(self, token: int) -> tuple[str | None, str]:
         at = bisect_right(self._section_starts, token) - 1
@@ -126,6 +134,11 @@ class NoteReader:
         site = [q for q, spec in notes.questions.items() if spec.site]
         self.site = site[0] if site else None
         self._related = self._site_relation()
+        self._follows = {
+            question: (spec.follows, implied_values(notes, spec.follows, question))
+            for question, spec in notes.questions.items()
+            if spec.follows is not None and spec.follows in notes.questions
+        }
 
     def _site_relation(self) -> dict[str, set[str]]:
         """Values of the site that belong to the same problem: each value, and those it refines
@@ -190,6 +203,7 @@ class NoteReader:
                         )
                     )
                 continue
+            sentence = layout.sentence(target.span.start)
             mentions.append(
                 Mention(
                     target.question,
@@ -199,8 +213,9 @@ class NoteReader:
                     target.end,
                     section,
                     role,
-                    layout.sentence(target.span.start),
+                    sentence,
                     source=target,
+                    clause=layout.clause(sentence, target.start),
                 )
             )
         return mentions
@@ -236,6 +251,7 @@ class NoteReader:
                         mention.sentence,
                         implied=True,
                         source=mention.source,
+                        clause=mention.clause,
                     )
                 )
         return mentions + implied
@@ -269,7 +285,23 @@ class NoteReader:
             return shared, self._split([whole])
         for group in rest:
             self._route(group, problems, shared)
-        return shared, self._split(problems)
+        problems = self._split(problems)
+        self._follow(shared, problems)
+        return shared, problems
+
+    def _follow(self, shared: list[Mention], problems: list[_Problem]) -> None:
+        """Shared mentions of a `follows` question's implied values (trauma=yes) go only to
+        the problems that answer the followed question (an injury), when others do not."""
+        for question, (followed, values) in self._follows.items():
+            having = [p for p in problems if any(m.question == followed for m in p.mentions)]
+            if not having or len(having) == len(problems):
+                continue
+            moving = [m for m in shared if m.question == question and m.value in values]
+            if not moving:
+                continue
+            shared[:] = [m for m in shared if not (m.question == question and m.value in values)]
+            for problem in having:
+                problem.add(moving, self.site)
 
     def _lists_problems(self, mention: Mention) -> bool:
         section = self.notes.sections.get(mention.section)
@@ -328,9 +360,11 @@ class NoteReader:
             return
         # a sentence naming several sites ("neck pain and low back pain with leg symptoms"):
         # each mention goes with the site named nearest to it
+        # (within its clause when the clause names one)
         site_mentions = [m for m in group if m.question == self.site]
         for mention in group:
-            nearest = min(site_mentions, key=lambda site: _distance(site, mention))
+            near = [s for s in site_mentions if s.clause == mention.clause] or site_mentions
+            nearest = min(near, key=lambda site: _distance(site, mention))
             for problem in matching:
                 if self._same_site({nearest.value}, problem.sites):
                     problem.add([mention], self.site)
