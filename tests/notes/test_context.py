@@ -591,3 +591,29 @@ def test_an_uncertain_diagnosis_is_not_coded(read: Read, assessment: str) -> Non
 def test_continue_with_in_a_plan_keeps_the_diagnosis(read: Read) -> None:
     reading = read("Assessment: Right sciatica.\nPlan: c/w PT for sciatica, stable.")
     assert reading.record()["nerve"] == "sciatica"
+
+
+# ---------------------------------------------------------------- fractures in osteoporosis
+
+
+@pytest.mark.parametrize(
+    ("assessment", "cause"),
+    [
+        # I.C.13.d.1: known osteoporosis and a fall that would not break a healthy bone
+        ("L1 compression fracture in a patient with known osteoporosis.", "osteoporosis"),
+        (
+            "T12 fracture after a fall from standing height in a pt with osteoporosis.",
+            "osteoporosis",
+        ),
+        ("L2 compression fracture due to osteoporosis.", "osteoporosis"),
+        # trauma that would break a healthy bone keeps the fracture an injury
+        ("L1 compression fracture after MVC in a patient with osteoporosis.", None),
+        ("L1 fracture after a fall from a ladder, with osteoporosis.", None),
+        ("L1 compression fracture. No osteoporosis.", None),
+    ],
+)
+def test_a_fracture_in_a_patient_with_osteoporosis_is_osteoporotic_unless_high_energy(
+    read: Read, assessment: str, cause: str | None
+) -> None:
+    reading = read(f"HPI: 80 yo F fell at home.\nAssessment: {assessment}")
+    assert reading.record().get("fracture_cause") == cause
