@@ -168,7 +168,7 @@ def test_output_and_summary_files(cli: Callable[..., Any], tmp_path: Path) -> No
     assert len(_lines(out.read_text())) == 3
     assert json.loads(summary.read_text())["claims"] == 3
     same = cli("audit", str(source), "-o", str(source))
-    assert same.exit_code == 2 and "is the input too" in same.stderr
+    assert same.exit_code == 2 and "is the same file as the input" in same.stderr
 
 
 def test_underscore_keys_are_kept_in_order(cli: Callable[..., Any]) -> None:

@@ -560,3 +560,63 @@ def test_the_walker_in_a_bare_environment(bare_environment: dict[str, Any]) -> N
     child.close()
     assert child.exitstatus == 130 and "backcoder: interrupted" in child.before
     assert "Traceback" not in child.before and "\x1b[" not in child.before
+
+
+# ------------------------------------------------------------------ audit's outputs
+
+
+@pytest.fixture
+def claims(tmp_path: Path) -> Path:
+    path = tmp_path / "claims.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(300):
+            out.write(json.dumps({"_id": f"c{number}", "codes": ["M54.50"]}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "audit claims.jsonl -o alias.jsonl",  # a hard link: the input would be emptied
+        "audit claims.jsonl --summary alias.jsonl",
+        "audit claims.jsonl >> claims.jsonl",  # the audit would read its own results
+        "audit - < claims.jsonl >> alias.jsonl",
+        "audit - -o claims.jsonl < claims.jsonl",
+    ],
+)
+def test_audit_outputs_onto_its_input_are_refused(claims: Path, command: str) -> None:
+    os.link(claims, claims.with_name("alias.jsonl"))
+    before = claims.read_bytes()
+    result = run(shell=f"{BACKCODER} {command}", cwd=claims.parent, timeout=60)
+    one_clean_line(result, 2, "is the same file as the input")
+    assert claims.read_bytes() == before
+
+
+def test_audit_output_faults_are_one_line(claims: Path) -> None:
+    folder = claims.parent
+    full = run(shell=f"{BACKCODER} audit claims.jsonl > /dev/full", cwd=folder)
+    one_clean_line(full, 1, "standard output: cannot be written (No space left on device)")
+    closed = run(shell=f"{BACKCODER} audit claims.jsonl >&-", cwd=folder)
+    one_clean_line(closed, 1, "standard output: cannot be written (standard output is closed)")
+    named = run("audit", "claims.jsonl", "-o", "/dev/full", cwd=folder)
+    one_clean_line(named, 2, "/dev/full: cannot be written (No space left on device)")
+    summary = run("audit", "claims.jsonl", "-o", "out.jsonl", "--summary", "/dev/full", cwd=folder)
+    one_clean_line(summary, 2, "/dev/full: cannot be written")
+    both = run("audit", "claims.jsonl", "-o", "out.jsonl", "--summary", "./out.jsonl", cwd=folder)
+    one_clean_line(both, 2, "out.jsonl: is the output too")
+    head = run(shell=f"{BACKCODER} audit claims.jsonl | head -c 100 > /dev/null; "
+               "exit ${PIPESTATUS[0]}", cwd=folder)  # fmt: skip
+    assert head.returncode == 0 and head.stderr == ""  # a report: its reader may stop early
+
+
+def test_audit_replaces_its_target_whole(claims: Path) -> None:
+    target = claims.with_name("results.jsonl")
+    target.write_text("the previous results\n", encoding="utf-8")
+    target.chmod(0o640)
+    result = run("audit", str(claims), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert [line["_id"] for line in whole_lines(target.read_bytes())] == [
+        f"c{number}" for number in range(300)
+    ]
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in claims.parent.iterdir()) == ["claims.jsonl", "results.jsonl"]
