@@ -620,3 +620,37 @@ def test_audit_replaces_its_target_whole(claims: Path) -> None:
     ]
     assert target.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in claims.parent.iterdir()) == ["claims.jsonl", "results.jsonl"]
+
+
+# ------------------------------------------------------------------ a visit's problems
+
+
+@pytest.mark.parametrize(
+    ("flag", "words"),
+    [
+        ("\u0661.region=lumbar", "-a \u0661.region=...: a problem's number is written in ASCII"),
+        ("\uff11\uff12.region=lumbar", "in ASCII digits (-a 12.region=...)"),  # full-width 12
+        ("0.region=lumbar", "problems are numbered from 1 (-a 1.region=...)"),
+        ("3.region=lumbar", "problem 1 has no answers of its own"),
+        ("1._id=v1", "problem 1: '_id' is not a question: keys beginning with _"),
+        ("_id=v1", "'_id' is not a question"),
+    ],
+)
+def test_a_problem_flag_that_cannot_be_read_is_one_line(flag: str, words: str) -> None:
+    """A digit from another script is never read as a problem's number (`\\d` and int()
+    take them), and a record key among the answers says where it belongs."""
+    one_clean_line(run("code", "--no-input", *LOW_BACK, "-a", flag), 2, words)
+
+
+def test_a_record_key_inside_a_problem_names_the_problem_on_either_batch_path() -> None:
+    problem = {"trauma": "no", "region": "lumbar", "nerve": "none", "lumbar_cause": "other"}
+    lines = [
+        {"_id": "v1", "pain_course": "acute", "problems": [problem, {**problem, "_id": "p2"}]},
+        {"pain_course": "acute", "problems": [problem, {**problem, "_id": "p2"}]},
+    ]
+    result = run("batch", "-", input="".join(json.dumps(line) + "\n" for line in lines))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    out = whole_lines(result.stdout.encode())
+    assert [line.get("_id") for line in out] == ["v1", None]
+    for line in out:
+        assert line["error"].startswith("problem 2: '_id' is not a question")

@@ -79,6 +79,11 @@ def split_flags(
             shared.setdefault(key, []).append(value)
             continue
         number = int(found.group(1))
+        if not found.group(1).isascii():  # `\d` and int() take any script's digits
+            raise AnswerError(
+                f"-a {key}=...: a problem's number is written in ASCII digits "
+                f"(-a {number}.{found.group(2)}=...)"
+            )
         if number < 1:
             raise AnswerError(
                 f"-a {key}=...: problems are numbered from 1 (-a 1.{found.group(2)}=...)"
