@@ -385,3 +385,20 @@ def test_a_fault_on_one_claim_never_costs_the_others(
         "could not be audite",
         "",
     ]
+
+
+def test_a_csv_row_that_does_not_fit_the_header_says_what_would(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text("_id,codes\nc1,M54.50,M54.9\n\nc3\nc4,M54.2\n", encoding="utf-8")
+    result = cli("audit", str(path))
+    out = _lines(result.stdout)
+    assert [line["line"] for line in out] == [2, 3, 4, 5] and result.exit_code == 1
+    assert out[0]["error"] == (
+        "the row has 3 cells but the header names 2 columns: one cell per column "
+        "(quote a cell that holds a comma or a line break)"
+    )
+    assert out[1]["error"].startswith("empty row: each row is a claim")
+    assert out[2]["error"].startswith("the row has 1 cell but the header names 2 columns")
+    assert out[3]["_id"] == "c4" and "findings" in out[3]

@@ -379,7 +379,14 @@ def _row_claim(
     columns: dict[str, Any], header: list[str], row: list[str]
 ) -> tuple[dict[str, Any] | None, str | None]:
     if len(row) != len(header):
-        return None, f"{len(row)} cells where the header has {len(header)} columns"
+        if not row:
+            return None, "empty row: each row is a claim under the header's columns"
+        cells = f"{len(row)} cell{'' if len(row) == 1 else 's'}"
+        columns = f"{len(header)} column{'' if len(header) == 1 else 's'}"
+        return None, (
+            f"the row has {cells} but the header names {columns}: one cell per column "
+            "(quote a cell that holds a comma or a line break)"
+        )
     claim: dict[str, Any] = {}
     for name, cell in zip(header, row, strict=True):
         if name[:1] == "_" or (name in (DATE, NOTE, CODES) and cell.strip()):
