@@ -36,6 +36,7 @@ from backcoder.files.reading import (
     MAX_BATCH_LINE,
     MAX_DEPTH,
     DuplicateKey,
+    json_kind,
     refuse_duplicates,
     too_deep,
 )
@@ -286,7 +287,7 @@ def _parse_json(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
         problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
         return None, f"{problem}: each line is a JSON object with the claim's codes"
     if type(claim) is not dict:
-        return None, f"a {type(claim).__name__}, not a JSON object with the claim's codes"
+        return None, f"{json_kind(claim)}, not a JSON object with the claim's codes"
     return claim, None
 
 

@@ -112,6 +112,12 @@ class DuplicateKey(ValueError):
         self.key = key
 
 
+def json_kind(value: Any) -> str:
+    """What a JSON value is, in the words of JSON rather than Python's (`text`, not `str`)."""
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
 def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether lists and mappings nest more than `limit` deep (iteratively: no recursion)."""
     stack = [(data, 1)]
