@@ -654,3 +654,16 @@ def test_a_record_key_inside_a_problem_names_the_problem_on_either_batch_path() 
     assert [line.get("_id") for line in out] == ["v1", None]
     for line in out:
         assert line["error"].startswith("problem 2: '_id' is not a question")
+
+
+@pytest.mark.parametrize(
+    ("problem", "words"),
+    [("1: lumbar", "problem 1: unknown question id '1'"), ("true: yes", "id 'True'")],
+)
+def test_a_yaml_problem_whose_key_is_no_text_is_one_line(
+    tmp_path: Path, problem: str, words: str
+) -> None:
+    """YAML reads `1:` as a number and `true:` as true: ids are text, as at the top level."""
+    answers = tmp_path / "visit.yaml"
+    answers.write_text(f"pain_course: acute\nproblems:\n  - {problem}\n", encoding="utf-8")
+    one_clean_line(run("code", "--no-input", "--answers", str(answers)), 2, words)

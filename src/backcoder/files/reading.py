@@ -366,4 +366,13 @@ def load_answers_file(path: Path) -> dict[str, Any]:
         data = data["answers"]
     if not isinstance(data, dict):
         raise AnswersFileError(f"{path}: an answers file is a mapping of question id to value")
-    return {str(key): value for key, value in data.items() if not str(key).startswith("_")}
+    answers = {str(key): value for key, value in data.items() if not str(key).startswith("_")}
+    problems = answers.get("problems")
+    if isinstance(problems, list):  # YAML keys may be numbers, true or null: ids are text
+        answers["problems"] = [
+            {str(key): value for key, value in problem.items()}
+            if isinstance(problem, dict)
+            else problem
+            for problem in problems
+        ]
+    return answers
