@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -667,3 +668,39 @@ def test_a_yaml_problem_whose_key_is_no_text_is_one_line(
     answers = tmp_path / "visit.yaml"
     answers.write_text(f"pain_course: acute\nproblems:\n  - {problem}\n", encoding="utf-8")
     one_clean_line(run("code", "--no-input", "--answers", str(answers)), 2, words)
+
+
+@pytest.mark.parametrize(
+    ("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"]
+)
+def test_an_interrupted_audit_never_ends_in_half_a_line(signum: int, status: int) -> None:
+    """A signal while a chunk is being written (standard output is a pipe nobody reads
+    yet) waits for the write to end: the output stops at a line's end."""
+    claims = b"".join(
+        json.dumps({"_id": f"c{n}", "codes": ["M54.50"]}).encode() + b"\n" for n in range(3000)
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "backcoder", "audit", "-"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+
+    def feed() -> None:  # the input stays open: the audit waits for more
+        try:
+            child.stdin.write(claims)  # type: ignore[union-attr]
+            child.stdin.flush()  # type: ignore[union-attr]
+        except OSError:
+            pass
+
+    threading.Thread(target=feed, daemon=True).start()
+    first = child.stdout.read(1)  # it writes; the pipe then fills, and the write waits
+    time.sleep(1)
+    child.send_signal(signum)
+    out = first + child.stdout.read()
+    stderr = child.stderr.read().decode()
+    child.wait(timeout=60)
+    result = subprocess.CompletedProcess(child.args, child.returncode, "", stderr)
+    line = one_clean_line(result, status, "audit: interrupted;")
+    kept = whole_lines(out)
+    assert 0 < len(kept) < 3000 and [r["line"] for r in kept] == list(range(1, len(kept) + 1))
+    assert line.endswith(f"{len(kept)} claims written to standard output")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, NoReturn
 
 import typer
 
@@ -18,6 +19,7 @@ from backcoder.cli.common import (
     guard_outputs,
     rules_inputs,
 )
+from backcoder.cli.stopping import Signals, Stop
 from backcoder.errors import BackcoderError, ExitStatus, OutputError
 from backcoder.files.reading import bounded_lines, open_binary
 from backcoder.files.writing import (
@@ -80,7 +82,7 @@ def audit(
             if kind is InputFormat.csv
             else stream.run(bounded_lines(source))
         )
-        if not _written(lines, sink, every, source_name):
+        if not _written(lines, sink, every, source_name, whole=partial is not None):
             return  # `| head`: the reader has what it wanted
         if partial is not None:
             partial.commit()
@@ -117,18 +119,30 @@ def _guard(
         raise BackcoderError(f"{summary}: is the output too; write the summary elsewhere")
 
 
-def _written(lines: Iterable[bytes], sink: LineSink, every: int, source_name: str) -> bool:
+def _written(
+    lines: Iterable[bytes], sink: LineSink, every: int, source_name: str, *, whole: bool
+) -> bool:
     """Lines written in chunks (few system calls, and the output still streams); False
-    when standard output's reader went away, which ends a report quietly."""
+    when standard output's reader went away, which ends a report quietly.
+
+    SIGINT and SIGTERM stop the audit between writes, never inside one: the claims audited
+    so far go out whole (unless the target is replaced `whole` only when the audit
+    completes: then it keeps its old content), and the run ends with 130 or 143."""
     chunk: list[bytes] = []
     try:
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) >= every:
-                sink.write_lines(chunk)
-                chunk.clear()
-        if chunk:
-            sink.write_lines(chunk)
+        with Signals() as signals:
+            try:
+                for line in lines:
+                    chunk.append(line)
+                    if len(chunk) >= every:
+                        signals.write(sink, chunk)
+                if chunk:
+                    signals.write(sink, chunk)
+            except (Stop, KeyboardInterrupt) as stop:
+                signals.writing = True  # a second signal now waits: the audited lines go out
+                if chunk:
+                    sink.write_lines(chunk)
+                _interrupted(stop, sink, whole=whole)
     except UnicodeDecodeError:
         raise BackcoderError(f"{source_name}: the CSV is not UTF-8 text") from None
     except OutputError as exc:
@@ -138,6 +152,14 @@ def _written(lines: Iterable[bytes], sink: LineSink, every: int, source_name: st
     except OSError as exc:  # only reading raises it here: writing goes through the sink
         raise BackcoderError(f"{source_name}: cannot be read ({exc.strerror})") from None
     return True
+
+
+def _interrupted(stop: BaseException, sink: LineSink, *, whole: bool) -> NoReturn:
+    signum = stop.signum if isinstance(stop, Stop) else signal.SIGINT
+    kept = f"{sink.name} left as it was" if whole else f"{sink.lines} claims written to {sink.name}"
+    environment().error(f"audit: interrupted; {kept}")
+    status = ExitStatus.TERMINATED if signum == signal.SIGTERM else ExitStatus.INTERRUPTED
+    raise typer.Exit(int(status))
 
 
 def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
