@@ -704,3 +704,16 @@ def test_an_interrupted_audit_never_ends_in_half_a_line(signum: int, status: int
     kept = whole_lines(out)
     assert 0 < len(kept) < 3000 and [r["line"] for r in kept] == list(range(1, len(kept) + 1))
     assert line.endswith(f"{len(kept)} claims written to standard output")
+
+
+def test_a_record_of_too_many_problems_is_one_line(tmp_path: Path) -> None:
+    one_clean_line(
+        run("code", "--no-input", *LOW_BACK, "-a", "101.region=lumbar"),
+        2,
+        "-a 101.region=...: a record holds at most 100 problems",
+    )
+    answers = tmp_path / "visit.json"
+    problem = {"trauma": "no", "region": "lumbar", "nerve": "none", "lumbar_cause": "other"}
+    answers.write_text(json.dumps({"pain_course": "acute", "problems": [problem] * 5000}))
+    result = run("code", "--no-input", "--answers", str(answers), timeout=60)
+    one_clean_line(result, 2, "problems lists 5,000; a record holds at most 100 problems")

@@ -25,7 +25,14 @@ from typing import Any, NamedTuple
 from backcoder import __version__
 from backcoder.coding.coder import Coder
 from backcoder.coding.encounter import Assembler, Problem, in_problem
-from backcoder.coding.records import PROBLEMS, Record, merge_records, parse_record, raw_problems
+from backcoder.coding.records import (
+    MAX_PROBLEMS,
+    PROBLEMS,
+    Record,
+    merge_records,
+    parse_record,
+    raw_problems,
+)
 from backcoder.coding.result import ProblemResult, RulesRef
 from backcoder.engine.answers import Answer, Source, parse_answer
 from backcoder.errors import AnswerError, BackcoderError
@@ -306,7 +313,10 @@ class BatchCoder:
         known = self._problem_texts
         entries = []
         serial = shared.serial
-        for piece in problems[:-3].split(b"}, {"):
+        pieces = problems[:-3].split(b"}, {")
+        if len(pieces) > MAX_PROBLEMS:
+            return None  # the ordinary path refuses it, in its own words
+        for piece in pieces:
             key = (serial, piece)
             entry = known.get(key)
             if entry is None:
