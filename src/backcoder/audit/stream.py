@@ -350,6 +350,11 @@ def _columns(header: list[str]) -> dict[str, Any]:
     if names and names[0].startswith("\ufeff"):
         names[0] = names[0][1:]
     header[:] = names
+    if names and names[0].startswith(("{", "[")):
+        raise BackcoderError(
+            "the CSV header is JSON, not column names: read JSON lines with --format jsonl "
+            "(the default for a file not named .csv)"
+        )
     dx = sorted(
         ((int(m.group(1)), i) for i, name in enumerate(names) if (m := _DX_COLUMN.match(name))),
     )
