@@ -187,7 +187,7 @@ def test_output_and_summary_files(cli: Callable[..., Any], tmp_path: Path) -> No
     assert len(_lines(out.read_text())) == 3
     assert json.loads(summary.read_text())["claims"] == 3
     same = cli("audit", str(source), "-o", str(source))
-    assert same.exit_code == 2 and "is the input too" in same.stderr
+    assert same.exit_code == 2 and "is the same file as the input" in same.stderr
 
 
 def test_underscore_keys_are_kept_in_order(cli: Callable[..., Any]) -> None:
@@ -345,3 +345,89 @@ def test_any_csv_row_gives_a_result_line_or_an_error_line(
     assert [line["line"] for line in out] == list(range(2, len(rows) + 2))
     for line in out:
         assert ("error" in line) != ("findings" in line)
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ('{"codes": ["M54.50"], "codes": ["M54.9"]}', "key 'codes' given twice"),
+        ('{"codes": ["M54.50"], "answers": {"trauma": "no", "trauma": "yes"}}', "'trauma' given"),
+        ('{"codes": ["M54.50"], "_x": ' + "[" * 80 + "]" * 80 + "}", "nested more than 64"),
+        ('{"codes": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested more than 64"),
+        ('{"codes": ["' + "M" * (1 << 20) + '"]}', "longer than 1,048,576 bytes"),
+        ('{"codes": ["M54.50"]', "line 1 column 21"),  # the newline is not part of the line
+        ("\xff", "not UTF-8 text"),
+    ],
+    ids=["codes-twice", "answer-twice", "deep-underscore", "very-deep", "long", "cut", "latin1"],
+)
+def test_a_line_that_is_no_claim_is_its_error_line(
+    cli: Callable[..., Any], tmp_path: Path, line: str, words: str
+) -> None:
+    """Refused as the house's readers refuse it (a repeated key is never resolved silently
+    to the last, which would audit half the claim), and the next claim is still audited."""
+    source = tmp_path / "c.jsonl"
+    source.write_bytes(line.encode("utf-8", "surrogateescape") + b'\n{"codes": ["M54.2"]}\n')
+    if line == "\xff":
+        source.write_bytes(b'\xff\n{"codes": ["M54.2"]}\n')
+    result = cli("audit", str(source))
+    assert result.exit_code == 1
+    first, second = _lines(result.stdout)
+    assert words in first["error"] and first["line"] == 1
+    assert second["line"] == 2 and second["codes"][0]["code"] == "M54.2"
+
+
+def test_a_lone_surrogate_in_a_code_is_a_finding_not_a_crash(cli: Callable[..., Any]) -> None:
+    lines = [
+        '{"_id": "s", "codes": ["\\ud800"]}',
+        '{"codes": "M54.50 \\udfff"}',
+        '{"codes": ["M54.2"]}',
+    ]
+    result = cli("audit", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 1 and "internal error" not in result.stderr
+    out = _lines(result.stdout)
+    assert [line["line"] for line in out] == [1, 2, 3]
+    assert out[0]["codes"][0]["code"] == "\ud800"  # the same escape back, valid JSON
+    assert [f["rule"] for f in out[0]["findings"]] == ["invalid-code"]
+    assert "\udfff" in [code["code"] for code in out[1]["codes"]]
+
+
+def test_a_fault_on_one_claim_never_costs_the_others(
+    cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Auditor.audit_codes
+
+    def failing(self: Auditor, codes: list[str], *args: Any) -> Any:
+        if "M54.9" in codes:
+            raise RuntimeError("a fault of the auditor's own")
+        return real(self, codes, *args)
+
+    monkeypatch.setattr(Auditor, "audit_codes", failing)
+    claims = [{"codes": ["M54.50"]}, {"codes": ["M54.9"]}, {"codes": ["M54.2"]}]
+    result = cli("audit", "-", input="".join(json.dumps(c) + "\n" for c in claims))
+    out = _lines(result.stdout)
+    assert [line["line"] for line in out] == [1, 2, 3] and result.exit_code == 1
+    assert out[1]["error"].startswith("could not be audited (RuntimeError(")
+    assert "findings" in out[0] and "findings" in out[2]
+    csv_result = cli("audit", "-", "--format", "csv", input="codes\nM54.50\nM54.9\nM54.2\n")
+    assert [line.get("error", "")[:19] for line in _lines(csv_result.stdout)] == [
+        "",
+        "could not be audite",
+        "",
+    ]
+
+
+def test_a_csv_row_that_does_not_fit_the_header_says_what_would(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text("_id,codes\nc1,M54.50,M54.9\n\nc3\nc4,M54.2\n", encoding="utf-8")
+    result = cli("audit", str(path))
+    out = _lines(result.stdout)
+    assert [line["line"] for line in out] == [2, 3, 4, 5] and result.exit_code == 1
+    assert out[0]["error"] == (
+        "the row has 3 cells but the header names 2 columns: one cell per column "
+        "(quote a cell that holds a comma or a line break)"
+    )
+    assert out[1]["error"].startswith("empty row: each row is a claim")
+    assert out[2]["error"].startswith("the row has 1 cell but the header names 2 columns")
+    assert out[3]["_id"] == "c4" and "findings" in out[3]

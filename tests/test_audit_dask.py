@@ -73,6 +73,9 @@ def test_jsonl_folder_on_a_local_cluster(
     source.mkdir()
     lines = [json.dumps(claim) + "\n" for claim in claims(3000)]
     lines[10] = "not json\n"
+    lines[20] = '{"_id": "cr", "codes": ["M54.50"]}\r{"codes": ["M54.2"]}\n'  # one line
+    lines[30] = '{"_id": "crlf", "codes": ["M54.50"]}\r\n'
+    lines[40] = '{"_id": "cut", "codes": ["M54.50"]\n'  # its error names line 1, column 37
     lines[2500] = '{"_id": "bad date", "codes": ["M54.50"], "date_of_service": "2025-02-30"}\n'
     for n, chunk in enumerate((lines[:1000], lines[1000:1100], lines[1100:])):
         (source / f"part{n}.jsonl").write_text("".join(chunk), encoding="utf-8")
@@ -108,5 +111,6 @@ def test_byte_ranges_end_at_line_ends(tmp_path: Path) -> None:
     lines = [f'{{"n": {n}}}\n'.encode() * (n % 5 + 1) for n in range(200)]
     path.write_bytes(b"".join(lines))
     ranges = byte_ranges(path, 97)
-    assert b"".join(line for part in ranges for line in read_range(part)) == path.read_bytes()
-    assert all(read_range(part)[-1].endswith(b"\n") for part in ranges)
+    data = path.read_bytes()
+    assert b"".join(line + b"\n" for part in ranges for line in read_range(part)) == data
+    assert all(data[end - 1 : end] == b"\n" for _, _, end in ranges)

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from backcoder.cli.env import Environment
 from backcoder.coding.coder import Coder
 from backcoder.files.batch import BatchCoder
@@ -183,3 +185,21 @@ def test_output_over_its_own_input_is_refused(cli: Any, tmp_path: Path) -> None:
     result = cli("batch", str(source), "-o", str(source))
     assert result.exit_code == 2 and "is the same file as the input" in result.stderr
     assert source.read_text(encoding="utf-8").strip() == json.dumps(GOOD)
+
+
+@pytest.mark.parametrize("form", ["jsonl", "fhir"])
+def test_a_line_that_is_no_object_is_named_in_json_words(cli: Any, form: str) -> None:
+    """`text`, not Python's `str`; and a line that is not UTF-8 says what each line is."""
+    if form == "fhir":
+        pytest.importorskip("fhir.resources")
+    lines = [b'"lumbar"', b"[1]", b"5", b"null", b"true", b'{"trauma": "n\xf6"}']
+    result = cli("batch", "-", "--format", form, input=b"\n".join(lines) + b"\n")
+    assert result.exit_code == 1
+    errors = []
+    for line in result.stdout.splitlines():
+        data = json.loads(line)
+        errors.append(data.get("error") or data["entry"][0]["resource"]["issue"][0]["diagnostics"])
+    kinds = ["text", "a list", "a number", "null", "true/false"]
+    for error, kind in zip(errors, kinds, strict=False):
+        assert error.endswith(f"{kind}, not a JSON object of answers"), error
+    assert errors[5].endswith("not UTF-8 text: each line is a JSON object of answers, in UTF-8")

@@ -103,3 +103,20 @@ def test_csv_results_need_csv_input(cli: Any) -> None:
     result = cli("batch", "-", "-o", "out.csv", input='{"trauma": "no"}\n')
     assert result.exit_code == 2
     assert "CSV results need CSV input" in result.stderr
+
+
+def test_json_lines_read_as_csv_are_refused_not_taken_for_a_header(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A JSON line read as CSV was the header: no record, '0 lines coded', exit 0."""
+    result = cli("batch", "-", "--format", "csv", input='{"trauma": "no"}\n')
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "CSV header: the first row is JSON, not column names" in result.stderr
+    claims = tmp_path / "claims.csv"
+    claims.write_text('\ufeff{"codes": ["M54.50"]}\n', encoding="utf-8")
+    audited = cli("audit", str(claims))
+    assert audited.exit_code == 2
+    assert audited.stderr == (
+        "backcoder: the CSV header is JSON, not column names: read JSON lines with "
+        "--format jsonl (the default for a file not named .csv)\n"
+    )

@@ -376,3 +376,20 @@ def test_a_one_problem_note_is_problem_one_when_the_user_adds_another(cli: Any) 
     assert data["answers"]["pain_course"] == "acute"  # a visit answer of the note: shared
     assert data["answers"]["problems"][0]["region"] == "lumbar"
     assert {e["problem"] for e in data["evidence"]} == {1}
+
+
+def test_a_note_with_a_lone_surrogate_is_its_lines_error(cli: Any) -> None:
+    """JSON can spell a lone surrogate (`"\\ud800"`), which is no character: the line says
+    so, and the lines after it are coded (in batch) and audited (in audit)."""
+    lines = ['{"_id": "s", "note": "low back pain \\ud800"}', '{"note": "neck pain"}']
+    result = cli("batch", "-", input="\n".join(lines) + "\n")
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["_id"] == "s" and first["error"].startswith(
+        "the note holds a lone surrogate (\\ud800, character 14)"
+    )
+    assert second["codes"]
+    claims = ['{"codes": ["M54.50"], "note": "\\udc00"}', '{"codes": ["M54.2"]}']
+    audited = cli("audit", "-", input="\n".join(claims) + "\n")
+    first, second = (json.loads(line) for line in audited.stdout.splitlines())
+    assert "lone surrogate" in first["error"] and second["findings"] is not None
+    assert "internal error" not in audited.stderr

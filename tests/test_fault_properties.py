@@ -90,6 +90,12 @@ yaml_fragments = st.sampled_from(
         ": no key\n",
         "nerve: {none: true}\n",
         "pain_course: acute\nattribution: none\nnerve: none\nregion: thoracic\n",
+        "problems:\n  - 1: lumbar\n",  # keys YAML reads as a number, true and null
+        "problems:\n  - {trauma: no, region: lumbar}\n  - true: yes\n    null: no\n",
+        "problems: []\n",
+        "problems:\n  - [region, lumbar]\n",
+        "problems:\n  - {_id: p1, trauma: no}\n",
+        "1.region: lumbar\n",
     ]
 )
 
@@ -116,6 +122,63 @@ def test_hostile_answer_files_give_a_result_or_one_clean_line(
         assert result.exit_code == 2, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
         assert result.stderr.startswith("backcoder: ")
+
+
+claim_keys = st.one_of(
+    st.sampled_from(["codes", "date_of_service", "answers", "note", "_id"]), st.text(max_size=8)
+)
+codes = st.one_of(
+    st.sampled_from(["M54.50", "M5450", "m54.5", "S33.5XXA", "G89.29", "XYZ", "", " "]),
+    st.sampled_from(["\ud800", "M54.5\udfff", "\udc00M54.50"]),  # JSON can spell these
+    st.text(max_size=9),
+)
+claim_values = st.one_of(
+    json_values,
+    st.lists(codes, max_size=4),
+    codes,
+    st.sampled_from(["2025-02-30", "1999-01-01", "9999-12-31", "2025-03-01", "2025-3-1"]),
+)
+
+
+@st.composite
+def claim_text(draw: st.DrawFn) -> str:
+    """A claim's JSON text whose members may repeat a key."""
+    members = draw(st.lists(st.tuples(claim_keys, claim_values), max_size=5))
+    if draw(st.booleans()):  # a claim as a payer's file holds one: codes, an id, a date
+        members = [("codes", draw(st.lists(codes, min_size=1, max_size=4)))]
+        members += draw(st.lists(st.tuples(st.just("_id"), json_scalars), max_size=1))
+        members += draw(st.lists(st.tuples(st.just("date_of_service"), claim_values), max_size=1))
+    if members and draw(st.booleans()):
+        members.append((members[0][0], draw(claim_values)))
+    return "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in members) + "}"
+
+
+hostile_claims = st.one_of(
+    claim_text(),
+    claim_text().map(lambda text: text[: len(text) // 2]),
+    st.integers(min_value=60, max_value=3000).map(_deep),
+    st.binary(max_size=40).map(lambda raw: raw.replace(b"\n", b" ").decode("latin-1")),
+    st.sampled_from(["", "NaN", '{"codes": NaN}', "[]", "null", "\ufeff{}", "\r"]),
+)
+
+
+@SETTINGS
+@given(lines=st.lists(hostile_claims, min_size=1, max_size=25))
+def test_hostile_claims_each_get_one_line_out(cli: Any, lines: list[str]) -> None:
+    """Any claim line: a result or an `error`, in order, never an internal error."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "claims.jsonl"
+        source.write_bytes(
+            b"".join(line.encode("utf-8", "surrogatepass") + b"\n" for line in lines)
+        )
+        result = cli("audit", str(source))
+    assert result.exit_code in (0, 1) and "internal error" not in result.stderr, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in out] == list(range(1, len(lines) + 1))
+    assert all(("findings" in r) != ("error" in r) for r in out)
+    assert all(
+        r["error"] != "" and "could not be audited" not in r["error"] for r in out if "error" in r
+    )
 
 
 HEAD = """\

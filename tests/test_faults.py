@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -560,3 +561,159 @@ def test_the_walker_in_a_bare_environment(bare_environment: dict[str, Any]) -> N
     child.close()
     assert child.exitstatus == 130 and "backcoder: interrupted" in child.before
     assert "Traceback" not in child.before and "\x1b[" not in child.before
+
+
+# ------------------------------------------------------------------ audit's outputs
+
+
+@pytest.fixture
+def claims(tmp_path: Path) -> Path:
+    path = tmp_path / "claims.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(300):
+            out.write(json.dumps({"_id": f"c{number}", "codes": ["M54.50"]}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "audit claims.jsonl -o alias.jsonl",  # a hard link: the input would be emptied
+        "audit claims.jsonl --summary alias.jsonl",
+        "audit claims.jsonl >> claims.jsonl",  # the audit would read its own results
+        "audit - < claims.jsonl >> alias.jsonl",
+        "audit - -o claims.jsonl < claims.jsonl",
+    ],
+)
+def test_audit_outputs_onto_its_input_are_refused(claims: Path, command: str) -> None:
+    os.link(claims, claims.with_name("alias.jsonl"))
+    before = claims.read_bytes()
+    result = run(shell=f"{BACKCODER} {command}", cwd=claims.parent, timeout=60)
+    one_clean_line(result, 2, "is the same file as the input")
+    assert claims.read_bytes() == before
+
+
+def test_audit_output_faults_are_one_line(claims: Path) -> None:
+    folder = claims.parent
+    full = run(shell=f"{BACKCODER} audit claims.jsonl > /dev/full", cwd=folder)
+    one_clean_line(full, 1, "standard output: cannot be written (No space left on device)")
+    closed = run(shell=f"{BACKCODER} audit claims.jsonl >&-", cwd=folder)
+    one_clean_line(closed, 1, "standard output: cannot be written (standard output is closed)")
+    named = run("audit", "claims.jsonl", "-o", "/dev/full", cwd=folder)
+    one_clean_line(named, 2, "/dev/full: cannot be written (No space left on device)")
+    summary = run("audit", "claims.jsonl", "-o", "out.jsonl", "--summary", "/dev/full", cwd=folder)
+    one_clean_line(summary, 2, "/dev/full: cannot be written")
+    both = run("audit", "claims.jsonl", "-o", "out.jsonl", "--summary", "./out.jsonl", cwd=folder)
+    one_clean_line(both, 2, "out.jsonl: is the output too")
+    head = run(shell=f"{BACKCODER} audit claims.jsonl | head -c 100 > /dev/null; "
+               "exit ${PIPESTATUS[0]}", cwd=folder)  # fmt: skip
+    assert head.returncode == 0 and head.stderr == ""  # a report: its reader may stop early
+
+
+def test_audit_replaces_its_target_whole(claims: Path) -> None:
+    target = claims.with_name("results.jsonl")
+    target.write_text("the previous results\n", encoding="utf-8")
+    target.chmod(0o640)
+    result = run("audit", str(claims), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert [line["_id"] for line in whole_lines(target.read_bytes())] == [
+        f"c{number}" for number in range(300)
+    ]
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in claims.parent.iterdir()) == ["claims.jsonl", "results.jsonl"]
+
+
+# ------------------------------------------------------------------ a visit's problems
+
+
+@pytest.mark.parametrize(
+    ("flag", "words"),
+    [
+        ("\u0661.region=lumbar", "-a \u0661.region=...: a problem's number is written in ASCII"),
+        ("\uff11\uff12.region=lumbar", "in ASCII digits (-a 12.region=...)"),  # full-width 12
+        ("0.region=lumbar", "problems are numbered from 1 (-a 1.region=...)"),
+        ("3.region=lumbar", "problem 1 has no answers of its own"),
+        ("1._id=v1", "problem 1: '_id' is not a question: keys beginning with _"),
+        ("_id=v1", "'_id' is not a question"),
+    ],
+)
+def test_a_problem_flag_that_cannot_be_read_is_one_line(flag: str, words: str) -> None:
+    """A digit from another script is never read as a problem's number (`\\d` and int()
+    take them), and a record key among the answers says where it belongs."""
+    one_clean_line(run("code", "--no-input", *LOW_BACK, "-a", flag), 2, words)
+
+
+def test_a_record_key_inside_a_problem_names_the_problem_on_either_batch_path() -> None:
+    problem = {"trauma": "no", "region": "lumbar", "nerve": "none", "lumbar_cause": "other"}
+    lines = [
+        {"_id": "v1", "pain_course": "acute", "problems": [problem, {**problem, "_id": "p2"}]},
+        {"pain_course": "acute", "problems": [problem, {**problem, "_id": "p2"}]},
+    ]
+    result = run("batch", "-", input="".join(json.dumps(line) + "\n" for line in lines))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    out = whole_lines(result.stdout.encode())
+    assert [line.get("_id") for line in out] == ["v1", None]
+    for line in out:
+        assert line["error"].startswith("problem 2: '_id' is not a question")
+
+
+@pytest.mark.parametrize(
+    ("problem", "words"),
+    [("1: lumbar", "problem 1: unknown question id '1'"), ("true: yes", "id 'True'")],
+)
+def test_a_yaml_problem_whose_key_is_no_text_is_one_line(
+    tmp_path: Path, problem: str, words: str
+) -> None:
+    """YAML reads `1:` as a number and `true:` as true: ids are text, as at the top level."""
+    answers = tmp_path / "visit.yaml"
+    answers.write_text(f"pain_course: acute\nproblems:\n  - {problem}\n", encoding="utf-8")
+    one_clean_line(run("code", "--no-input", "--answers", str(answers)), 2, words)
+
+
+@pytest.mark.parametrize(
+    ("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"]
+)
+def test_an_interrupted_audit_never_ends_in_half_a_line(signum: int, status: int) -> None:
+    """A signal while a chunk is being written (standard output is a pipe nobody reads
+    yet) waits for the write to end: the output stops at a line's end."""
+    claims = b"".join(
+        json.dumps({"_id": f"c{n}", "codes": ["M54.50"]}).encode() + b"\n" for n in range(3000)
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "backcoder", "audit", "-"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+
+    def feed() -> None:  # the input stays open: the audit waits for more
+        try:
+            child.stdin.write(claims)  # type: ignore[union-attr]
+            child.stdin.flush()  # type: ignore[union-attr]
+        except OSError:
+            pass
+
+    threading.Thread(target=feed, daemon=True).start()
+    first = child.stdout.read(1)  # it writes; the pipe then fills, and the write waits
+    time.sleep(1)
+    child.send_signal(signum)
+    out = first + child.stdout.read()
+    stderr = child.stderr.read().decode()
+    child.wait(timeout=60)
+    result = subprocess.CompletedProcess(child.args, child.returncode, "", stderr)
+    line = one_clean_line(result, status, "audit: interrupted;")
+    kept = whole_lines(out)
+    assert 0 < len(kept) < 3000 and [r["line"] for r in kept] == list(range(1, len(kept) + 1))
+    assert line.endswith(f"{len(kept)} claims written to standard output")
+
+
+def test_a_record_of_too_many_problems_is_one_line(tmp_path: Path) -> None:
+    one_clean_line(
+        run("code", "--no-input", *LOW_BACK, "-a", "101.region=lumbar"),
+        2,
+        "-a 101.region=...: a record holds at most 100 problems",
+    )
+    answers = tmp_path / "visit.json"
+    problem = {"trauma": "no", "region": "lumbar", "nerve": "none", "lumbar_cause": "other"}
+    answers.write_text(json.dumps({"pain_course": "acute", "problems": [problem] * 5000}))
+    result = run("code", "--no-input", "--answers", str(answers), timeout=60)
+    one_clean_line(result, 2, "problems lists 5,000; a record holds at most 100 problems")

@@ -205,3 +205,27 @@ def test_a_mangled_visit_line_gives_one_line_as_the_ordinary_path_would(
     if "given twice" in fast.get("error", ""):
         return  # json.loads, which `compact` uses, keeps the last of a key given twice
     assert fast == ordinary
+
+
+@pytest.mark.parametrize("with_id", [True, False])
+def test_a_visit_of_too_many_problems_is_refused_alike_on_both_paths(
+    cli: Any, with_id: bool
+) -> None:
+    """Ten thousand problems in a line under 1 MiB took minutes and gigabytes (the
+    encounter compares problems pairwise): now one error line, by either path, at once;
+    a hundred, the most a record holds, are still coded."""
+    head = {"_id": "v"} if with_id else {}
+    lines = [
+        json.dumps({**head, "pain_course": "acute", "problems": [NECK] * count})
+        for count in (10_000, 101, 100)
+    ]
+    fast = batch(cli, lines)
+    assert fast == batch(cli, [compact(line) for line in lines])
+    assert [line.get("error") for line in fast[:2]] == [
+        "problems lists 10,000; a record holds at most 100 problems, one per back problem "
+        "of the visit",
+        "problems lists 101; a record holds at most 100 problems, one per back problem "
+        "of the visit",
+    ]
+    assert [code["code"] for code in fast[2]["codes"]] == ["M54.2"]
+    assert len(fast[2]["problems"]) == 100

@@ -61,6 +61,9 @@ class OutputError(BackcoderError):
     Exit 1 when the output is standard output or a file backcoder chose; 2 when the user
     named the file (`-o`, `--save`), since then the fix is in the command line."""
 
-    def __init__(self, message: str, *, named: bool = False) -> None:
+    def __init__(self, message: str, *, named: bool = False, reader_gone: bool = False) -> None:
         super().__init__(message)
         self.exit_status = ExitStatus.BAD_INPUT if named else ExitStatus.RECORD_ERRORS
+        self.reader_gone = reader_gone
+        """The target was a pipe whose reader stopped early (`| head`): for commands whose
+        output is a report, not data, that ends the run quietly."""

@@ -84,10 +84,15 @@ def byte_ranges(path: Path, block: int) -> list[tuple[str, int, int]]:
 
 
 def read_range(part: tuple[str, int, int]) -> list[bytes]:
+    """The range's lines, split as the command splits them: at `\n` only (a `\r` inside a
+    line is not a line end, or the line numbers would part from the command's)."""
     name, start, end = part
     with open(name, "rb") as handle:
         handle.seek(start)
-        return handle.read(end - start).splitlines(keepends=True)
+        lines = handle.read(end - start).split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return lines
 
 
 def count_lines(part: tuple[str, int, int]) -> int:

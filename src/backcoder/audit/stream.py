@@ -32,6 +32,14 @@ from backcoder.audit.core import (
     read_date,
 )
 from backcoder.errors import BackcoderError
+from backcoder.files.reading import (
+    MAX_BATCH_LINE,
+    MAX_DEPTH,
+    DuplicateKey,
+    json_kind,
+    refuse_duplicates,
+    too_deep,
+)
 
 CACHE_SIZE = 16384
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -42,7 +50,11 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-_strict_json = json.JSONDecoder(parse_constant=_refuse_constant).decode
+_strict_json = json.JSONDecoder(
+    parse_constant=_refuse_constant, object_pairs_hook=refuse_duplicates
+).decode
+"""json.loads refusing NaN and Infinity, and a key given twice in one object (which
+json.loads resolves silently to the last: `codes` twice would audit half the claim)."""
 
 
 Tally = tuple[bool, tuple[tuple[str, str], ...]]
@@ -123,21 +135,34 @@ class AuditStream:
         for number, raw in enumerate(lines, start=first):
             if number == 1 and raw.startswith(UTF8_BOM):
                 raw = raw[len(UTF8_BOM) :]
-            shaped = _COMMON_LINE.match(raw)
-            if shaped is not None:
-                known = fast(number, shaped, raw)
-                if known is not None:
-                    yield known
-                    continue
-            claim, problem = _parse_json(raw)
-            if shaped is not None and claim is not None:
-                self._learn(raw[shaped.end() :], claim)
-            yield self.line(number, claim, problem)
+            try:
+                shaped = _COMMON_LINE.match(raw)
+                if shaped is not None:
+                    known = fast(number, shaped, raw)
+                    if known is not None:
+                        yield known
+                        continue
+                if len(raw) > MAX_BATCH_LINE and len(raw.rstrip(b"\r\n")) > MAX_BATCH_LINE:
+                    claim, problem = None, TOO_LONG
+                else:
+                    claim, problem = _parse_json(raw)
+                if shaped is not None and claim is not None:
+                    self._learn(raw[shaped.end() :], claim)
+                yield self.line(number, claim, problem)
+            except Exception as exc:  # a fault on one claim never costs the claims after it
+                yield self._failed(number, f"could not be audited ({exc!r})")
 
     def run_csv(self, text: IO[str]) -> Iterator[bytes]:
         """One output line per CSV row; `line` is the row's first line in the file."""
         for number, claim, problem in csv_claims(text):
-            yield self.line(number, claim, problem)
+            try:
+                yield self.line(number, claim, problem)
+            except Exception as exc:  # a fault on one claim never costs the claims after it
+                yield self._failed(number, f"could not be audited ({exc!r})")
+
+    def _failed(self, number: int, message: str) -> bytes:
+        self.summary.unreadable += 1
+        return _prefix(number, ()) + (", " + json.dumps({"error": message})[1:-1] + "}").encode()
 
     def line(self, number: int, claim: dict[str, Any] | None, problem: str | None) -> bytes:
         carried = [(key, value) for key, value in (claim or {}).items() if key[:1] == "_"]
@@ -222,7 +247,9 @@ class AuditStream:
         except ClaimError as exc:
             return str(exc)
         audited = auditor.audit_codes(codes, day, record)
-        body = (", " + json.dumps(audited.as_json(), ensure_ascii=False)[1:]).encode()
+        # a lone surrogate (`"\\ud800"` in the input) goes back out as the same escape
+        text = json.dumps(audited.as_json(), ensure_ascii=False)[1:]
+        body = (", " + text).encode("utf-8", "backslashreplace")
         rules = tuple((str(item.rule), str(item.severity)) for item in audited.findings)
         return body, (audited.has_error, rules)
 
@@ -239,17 +266,28 @@ def _shape(claim: dict[str, Any]) -> Any:
     return (_hashable(claim.get(CODES)), _hashable(claim.get(ANSWERS)), _hashable(claim.get(NOTE)))
 
 
+TOO_LONG = f"longer than {MAX_BATCH_LINE:,} bytes: a line is one claim"
+DEEP = f"nested more than {MAX_DEPTH} levels deep: a line is one claim, a JSON object"
+
+
 def _parse_json(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     """A line's claim, or why it is not one."""
     try:
-        claim = _strict_json(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        claim = _strict_json(text)
+        if text.count("[") + text.count("{") > MAX_DEPTH and too_deep(claim):
+            return None, DEEP
     except UnicodeDecodeError:
-        return None, "not UTF-8 text"
-    except (ValueError, RecursionError) as exc:
+        return None, "not UTF-8 text: each line is a JSON object with the claim's codes"
+    except RecursionError:
+        return None, DEEP
+    except DuplicateKey as exc:
+        return None, f"{exc}: give each key once"
+    except ValueError as exc:
         problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
         return None, f"{problem}: each line is a JSON object with the claim's codes"
     if type(claim) is not dict:
-        return None, f"a {type(claim).__name__}, not a JSON object with the claim's codes"
+        return None, f"{json_kind(claim)}, not a JSON object with the claim's codes"
     return claim, None
 
 
@@ -312,6 +350,11 @@ def _columns(header: list[str]) -> dict[str, Any]:
     if names and names[0].startswith("\ufeff"):
         names[0] = names[0][1:]
     header[:] = names
+    if names and names[0].startswith(("{", "[")):
+        raise BackcoderError(
+            "the CSV header is JSON, not column names: read JSON lines with --format jsonl "
+            "(the default for a file not named .csv)"
+        )
     dx = sorted(
         ((int(m.group(1)), i) for i, name in enumerate(names) if (m := _DX_COLUMN.match(name))),
     )
@@ -342,15 +385,26 @@ def _row_claim(
     columns: dict[str, Any], header: list[str], row: list[str]
 ) -> tuple[dict[str, Any] | None, str | None]:
     if len(row) != len(header):
-        return None, f"{len(row)} cells where the header has {len(header)} columns"
+        if not row:
+            return None, "empty row: each row is a claim under the header's columns"
+        cells = f"{len(row)} cell{'' if len(row) == 1 else 's'}"
+        columns = f"{len(header)} column{'' if len(header) == 1 else 's'}"
+        return None, (
+            f"the row has {cells} but the header names {columns}: one cell per column "
+            "(quote a cell that holds a comma or a line break)"
+        )
     claim: dict[str, Any] = {}
     for name, cell in zip(header, row, strict=True):
         if name[:1] == "_" or (name in (DATE, NOTE, CODES) and cell.strip()):
             claim[name] = cell
         elif name == ANSWERS and cell.strip():
             try:
-                claim[ANSWERS] = json.loads(cell)
-            except ValueError:
+                claim[ANSWERS] = _strict_json(cell)
+                if cell.count("[") + cell.count("{") > MAX_DEPTH and too_deep(claim[ANSWERS]):
+                    return claim, f"the answers cell is {DEEP.split(':')[0]}"
+            except DuplicateKey as exc:
+                return claim, f"the answers cell has {exc}: give each answer once"
+            except (ValueError, RecursionError):
                 return claim, 'the answers cell is not a JSON object ({"trauma": "no", ...})'
     if columns["dx"]:
         claim[CODES] = [row[i].strip() for i in columns["dx"] if row[i].strip()]

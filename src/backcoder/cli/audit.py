@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, NoReturn
 
 import typer
 
-from backcoder.cli.common import RulesOption, environment, exits_cleanly
-from backcoder.errors import BackcoderError, ExitStatus
-from backcoder.files.reading import open_binary
+from backcoder.cli.common import (
+    RulesOption,
+    environment,
+    exits_cleanly,
+    guard_outputs,
+    rules_inputs,
+)
+from backcoder.cli.stopping import Signals, Stop
+from backcoder.errors import BackcoderError, ExitStatus, OutputError
+from backcoder.files.reading import bounded_lines, open_binary
+from backcoder.files.writing import (
+    STDOUT_NAME,
+    LineSink,
+    PartialFile,
+    Target,
+    output_error,
+    stream_fd,
+    write_whole,
+)
 
 STDIN = "-"
 WRITE_EVERY = 256
@@ -50,52 +68,98 @@ def audit(
     from backcoder.audit.stream import AuditStream, text_lines
 
     env = environment()
-    for target in (output, summary):
-        if target is not None and file != STDIN and target.resolve() == Path(file).resolve():
-            raise BackcoderError(f"{target}: is the input too; write to another file")
+    source_name = "standard input" if file == STDIN else file
+    _guard(file, source_name, output, summary, rules, env.stdin)
     kind = input_format or (InputFormat.csv if file.lower().endswith(".csv") else InputFormat.jsonl)
     stream = AuditStream(Auditor(rules))
     source = _open_input(file, env.stdin)
-    sink = _open_output(output, env.stdout)
+    partial = PartialFile(output) if output is not None and PartialFile.suits(output) else None
+    sink = _open_output(output, partial, env.stdout)
+    every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
     try:
         lines = (
-            stream.run_csv(text_lines(source)) if kind is InputFormat.csv else stream.run(source)
+            stream.run_csv(text_lines(source))
+            if kind is InputFormat.csv
+            else stream.run(bounded_lines(source))
         )
-        _write_lines(lines, sink, every=1 if file == STDIN and env.stdin_isatty else WRITE_EVERY)
-    except UnicodeDecodeError:
-        raise BackcoderError(f"{file}: the CSV is not UTF-8 text") from None
+        if not _written(lines, sink, every, source_name, whole=partial is not None):
+            return  # `| head`: the reader has what it wanted
+        if partial is not None:
+            partial.commit()
     finally:
         if source is not getattr(env.stdin, "buffer", env.stdin):
             source.close()
-        if output is not None:
-            sink.close()
-        else:
-            sink.flush()
+        if output is not None and partial is None:
+            sink.stream.close()
+        if partial is not None:
+            partial.discard()  # whatever ended the run early: no stray temporary file
     report = stream.summary
+    if summary is not None:  # first: a summary that cannot be written is the one line said
+        write_whole(summary, json.dumps(report.as_json(), indent=2) + "\n", named=True)
     env.error(report.line())
-    if summary is not None:
-        _write_summary(summary, report.as_json())
     if report.failed:
         raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
 
 
-def _write_lines(lines: Iterable[bytes], sink: IO[bytes], every: int) -> None:
-    """Lines written in chunks: few system calls, and the output still streams."""
+def _guard(
+    file: str,
+    source_name: str,
+    output: Path | None,
+    summary: Path | None,
+    rules: Path | None,
+    stdin: IO[str],
+) -> None:
+    """Before anything is written: no output is an input (by device and inode: a hard link,
+    `>> claims.jsonl`), and the summary is not written over the results."""
+    reading: Target | None = stream_fd(stdin) if file == STDIN else Path(file)
+    inputs = [(source_name, reading)] if reading is not None else []
+    writing: list[tuple[str, Target]] = [(str(p), p) for p in (output, summary) if p is not None]
+    guard_outputs([*inputs, *rules_inputs(rules)], writing, stdout=output is None)
+    if output and summary and os.path.realpath(output) == os.path.realpath(summary):
+        raise BackcoderError(f"{summary}: is the output too; write the summary elsewhere")
+
+
+def _written(
+    lines: Iterable[bytes], sink: LineSink, every: int, source_name: str, *, whole: bool
+) -> bool:
+    """Lines written in chunks (few system calls, and the output still streams); False
+    when standard output's reader went away, which ends a report quietly.
+
+    SIGINT and SIGTERM stop the audit between writes, never inside one: the claims audited
+    so far go out whole (unless the target is replaced `whole` only when the audit
+    completes: then it keeps its old content), and the run ends with 130 or 143."""
     chunk: list[bytes] = []
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) >= every:
-            sink.write(b"\n".join(chunk) + b"\n")
-            chunk.clear()
-    if chunk:
-        sink.write(b"\n".join(chunk) + b"\n")
-
-
-def _write_summary(path: Path, data: dict[str, object]) -> None:
     try:
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise BackcoderError(f"{path}: cannot be written ({exc.strerror})") from None
+        with Signals() as signals:
+            try:
+                for line in lines:
+                    chunk.append(line)
+                    if len(chunk) >= every:
+                        signals.write(sink, chunk)
+                if chunk:
+                    signals.write(sink, chunk)
+            except (Stop, KeyboardInterrupt) as stop:
+                signals.writing = True  # a second signal now waits: the audited lines go out
+                if chunk:
+                    sink.write_lines(chunk)
+                _interrupted(stop, sink, whole=whole)
+    except UnicodeDecodeError:
+        raise BackcoderError(f"{source_name}: the CSV is not UTF-8 text") from None
+    except OutputError as exc:
+        if exc.reader_gone and not sink.named:
+            return False
+        raise
+    except OSError as exc:  # only reading raises it here: writing goes through the sink
+        raise BackcoderError(f"{source_name}: cannot be read ({exc.strerror})") from None
+    return True
+
+
+def _interrupted(stop: BaseException, sink: LineSink, *, whole: bool) -> NoReturn:
+    signum = stop.signum if isinstance(stop, Stop) else signal.SIGINT
+    kept = f"{sink.name} left as it was" if whole else f"{sink.lines} claims written to {sink.name}"
+    environment().error(f"audit: interrupted; {kept}")
+    status = ExitStatus.TERMINATED if signum == signal.SIGTERM else ExitStatus.INTERRUPTED
+    raise typer.Exit(int(status))
 
 
 def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
@@ -104,11 +168,16 @@ def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
     return open_binary(Path(file), BackcoderError)
 
 
-def _open_output(output: Path | None, stdout: IO[str]) -> IO[bytes]:
+def _open_output(output: Path | None, partial: PartialFile | None, stdout: IO[str]) -> LineSink:
+    """Whole lines to the target: a hidden file renamed over `-o FILE` when the audit
+    completes, standard output as it is; a failure names the target."""
+    if partial is not None:
+        return LineSink(partial.stream, str(output), named=True)
     if output is None:
         stdout.flush()
-        return stdout.buffer  # type: ignore[attr-defined,no-any-return]
+        return LineSink(getattr(stdout, "buffer", stdout), STDOUT_NAME, named=False)
     try:
-        return open(output, "wb")  # noqa: SIM115  (closed by the caller)
+        stream = open(output, "wb")  # noqa: SIM115  (closed by the caller)
     except OSError as exc:
-        raise BackcoderError(f"{output}: cannot be written ({exc.strerror})") from None
+        raise output_error(str(output), exc, named=True) from None
+    return LineSink(stream, str(output), named=True)

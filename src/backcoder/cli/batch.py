@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import threading
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +20,7 @@ from backcoder.cli.common import (
     rules_inputs,
 )
 from backcoder.cli.env import Environment
+from backcoder.cli.stopping import Signals, Stop
 from backcoder.errors import BackcoderError, ExitStatus, OutputError
 from backcoder.files.reading import bounded_lines, open_binary
 from backcoder.files.writing import (
@@ -119,10 +119,10 @@ def batch(
     every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
     try:
         try:
-            with _Signals() as signals:
+            with Signals() as signals:
                 lines = _lines(source, file, env, quiet)
                 _stream(coder, lines, sink, signals, every, source_name)
-        except (_Stop, KeyboardInterrupt, Exception) as stop:
+        except (Stop, KeyboardInterrupt, Exception) as stop:
             _stopped(stop, sink, partial, env)
         if partial is not None:
             partial.commit()
@@ -168,52 +168,8 @@ def _summary(counts: Any, form: BatchFormat, quiet: bool, env: Environment) -> N
         print(f"backcoder: batch: {plural(counts.lines, 'line')} coded", file=env.stderr)
 
 
-class _Stop(BaseException):
-    """SIGINT or SIGTERM, raised between lines (never inside a write)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-class _Signals:
-    """SIGINT and SIGTERM stop the batch: at once while it reads or codes (the line in hand
-    is dropped, the finished ones kept), or right after a write that is under way."""
-
-    def __init__(self) -> None:
-        self.writing = False
-        self.pending: int | None = None
-        self._saved: dict[int, Any] = {}
-
-    def __enter__(self) -> _Signals:
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                self._saved[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, handler in self._saved.items():
-            signal.signal(signum, handler)
-
-    def _handle(self, signum: int, frame: object) -> None:
-        if self.writing:
-            self.pending = signum
-        else:
-            raise _Stop(signum)
-
-    def write(self, sink: LineSink, chunk: list[bytes]) -> None:
-        self.writing = True
-        try:
-            sink.write_lines(chunk)
-            chunk.clear()
-        finally:
-            self.writing = False
-        if self.pending is not None:
-            raise _Stop(self.pending)
-
-
 def _stream(
-    coder: Any, lines: Iterator[bytes], sink: LineSink, signals: _Signals, every: int, name: str
+    coder: Any, lines: Iterator[bytes], sink: LineSink, signals: Signals, every: int, name: str
 ) -> None:
     chunk: list[bytes] = []
     try:
@@ -263,8 +219,8 @@ def _stopped(
         where = sink.name
     kept = f"{written} lines written to {where}" if where else "no line written"
     resume = f"resume at input line {written + 1}"
-    if isinstance(stop, _Stop | KeyboardInterrupt):
-        signum = stop.signum if isinstance(stop, _Stop) else signal.SIGINT
+    if isinstance(stop, Stop | KeyboardInterrupt):
+        signum = stop.signum if isinstance(stop, Stop) else signal.SIGINT
         env.error(f"batch: interrupted; {kept}; {resume}", newline_first=env.stderr_isatty)
         status = ExitStatus.TERMINATED if signum == signal.SIGTERM else ExitStatus.INTERRUPTED
         raise typer.Exit(int(status))

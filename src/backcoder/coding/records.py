@@ -18,6 +18,10 @@ from backcoder.errors import AnswerError
 from backcoder.language.model import RuleSet
 
 PROBLEMS = "problems"
+MAX_PROBLEMS = 100
+"""The most back problems one record may hold. A visit documents a handful; the encounter's
+assembly compares problems pairwise, so ten thousand of them (a line under 1 MiB) took
+minutes and gigabytes instead of one clean refusal."""
 _PROBLEM_KEY = re.compile(r"^(\d+)\.(.+)$")
 
 
@@ -38,12 +42,21 @@ def raw_problems(raw: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
             f"{PROBLEMS} is a list of answer objects, one per back problem "
             '(e.g. "problems": [{"region": "cervical"}, {"region": "lumbar"}])'
         )
+    if len(problems) > MAX_PROBLEMS:
+        raise AnswerError(too_many_problems(len(problems)))
     for number, problem in enumerate(problems, 1):
         if not isinstance(problem, dict):
             raise AnswerError(f"problem {number}: an object of answers, not {_kind(problem)}")
         if PROBLEMS in problem:
             raise AnswerError(f"problem {number}: a problem cannot hold problems of its own")
     return problems
+
+
+AT_MOST = f"a record holds at most {MAX_PROBLEMS} problems, one per back problem of the visit"
+
+
+def too_many_problems(count: int) -> str:
+    return f"{PROBLEMS} lists {count:,}; {AT_MOST}"
 
 
 def _kind(value: object) -> str:
@@ -79,10 +92,17 @@ def split_flags(
             shared.setdefault(key, []).append(value)
             continue
         number = int(found.group(1))
+        if not found.group(1).isascii():  # `\d` and int() take any script's digits
+            raise AnswerError(
+                f"-a {key}=...: a problem's number is written in ASCII digits "
+                f"(-a {number}.{found.group(2)}=...)"
+            )
         if number < 1:
             raise AnswerError(
                 f"-a {key}=...: problems are numbered from 1 (-a 1.{found.group(2)}=...)"
             )
+        if number > MAX_PROBLEMS:
+            raise AnswerError(f"-a {key}=...: {AT_MOST}")
         problems.setdefault(number, {}).setdefault(found.group(2), []).append(value)
     return shared, problems
 

@@ -196,6 +196,11 @@ def question_for(rules: RuleSet, question_id: str) -> Question:
     try:
         return rules.questions[question_id]
     except KeyError:
+        if question_id[:1] == "_":
+            raise AnswerError(
+                f"{question_id!r} is not a question: keys beginning with _ (a record id) go at "
+                "the top level of a record, which carries them into its result"
+            ) from None
         confusable = lookalike(question_id, rules.questions)
         if confusable:
             raise AnswerError(f"unknown question id: {confusable}") from None

@@ -19,7 +19,13 @@ from backcoder.engine.answers import Source
 from backcoder.errors import BackcoderError
 from backcoder.fhir import require_fhir
 from backcoder.fhir.conditions import error_bundle, record_system, result_bundle
-from backcoder.files.reading import MAX_BATCH_LINE, MAX_DEPTH, refuse_duplicates, too_deep
+from backcoder.files.reading import (
+    MAX_BATCH_LINE,
+    MAX_DEPTH,
+    json_kind,
+    refuse_duplicates,
+    too_deep,
+)
 
 CACHE_SIZE = 4096
 """Distinct answer sets whose Bundle is kept (a few kB each)."""
@@ -100,14 +106,14 @@ class FhirBatch:
             if text.count("[") + text.count("{") > MAX_DEPTH and too_deep(data):
                 raise RecursionError
         except UnicodeDecodeError:
-            return None, Failure("not UTF-8 text")
+            return None, Failure("not UTF-8 text: each line is a JSON object of answers, in UTF-8")
         except RecursionError:
             return None, Failure(f"nested more than {MAX_DEPTH} levels deep")
         except ValueError as exc:
             problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
             return None, Failure(f"{problem}: each line is a JSON object of answers")
         if type(data) is not dict:
-            return None, Failure(f"a {type(data).__name__}, not a JSON object of answers")
+            return None, Failure(f"{json_kind(data)}, not a JSON object of answers")
         ident = data.get("_id")
         record = None if ident is None else ident if isinstance(ident, str) else json.dumps(ident)
         answers = {key: value for key, value in data.items() if not key.startswith("_")}

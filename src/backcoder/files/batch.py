@@ -25,7 +25,14 @@ from typing import Any, NamedTuple
 from backcoder import __version__
 from backcoder.coding.coder import Coder
 from backcoder.coding.encounter import Assembler, Problem, in_problem
-from backcoder.coding.records import PROBLEMS, Record, merge_records, parse_record, raw_problems
+from backcoder.coding.records import (
+    MAX_PROBLEMS,
+    PROBLEMS,
+    Record,
+    merge_records,
+    parse_record,
+    raw_problems,
+)
 from backcoder.coding.result import ProblemResult, RulesRef
 from backcoder.engine.answers import Answer, Source, parse_answer
 from backcoder.errors import AnswerError, BackcoderError
@@ -45,6 +52,7 @@ from backcoder.files.reading import (
     MAX_BATCH_LINE,
     MAX_DEPTH,
     DuplicateKey,
+    json_kind,
     refuse_duplicates,
     too_deep,
 )
@@ -175,7 +183,8 @@ class BatchCoder:
             if text.count("[") + text.count("{") > MAX_DEPTH and too_deep(record):
                 raise RecursionError
         except UnicodeDecodeError:
-            return _error_line(number, (), "not UTF-8 text"), False, None
+            message = "not UTF-8 text: each line is a JSON object of answers, in UTF-8"
+            return _error_line(number, (), message), False, None
         except RecursionError:
             message = f"nested more than {MAX_DEPTH} levels deep: a line is an object of answers"
             return _error_line(number, (), message), False, None
@@ -187,7 +196,7 @@ class BatchCoder:
             message = f"{problem}: each line is a JSON object of answers"
             return _error_line(number, (), message), False, None
         if type(record) is not dict:
-            message = f"a {type(record).__name__}, not a JSON object of answers"
+            message = f"{json_kind(record)}, not a JSON object of answers"
             return _error_line(number, (), message), False, None
         carried = [(key, record.pop(key)) for key in [k for k in record if k[:1] == "_"]]
         if NOTE in record:
@@ -205,7 +214,7 @@ class BatchCoder:
         try:
             if not isinstance(note, str):
                 raise AnswerError(
-                    f"{NOTE} is the clinical note's text, not {_json_kind(note)}; "
+                    f"{NOTE} is the clinical note's text, not {json_kind(note)}; "
                     'e.g. {"note": "HPI: low back pain ..."}'
                 )
             coder, reader = self.coder, self._note_reader()
@@ -304,7 +313,10 @@ class BatchCoder:
         known = self._problem_texts
         entries = []
         serial = shared.serial
-        for piece in problems[:-3].split(b"}, {"):
+        pieces = problems[:-3].split(b"}, {")
+        if len(pieces) > MAX_PROBLEMS:
+            return None  # the ordinary path refuses it, in its own words
+        for piece in pieces:
             key = (serial, piece)
             entry = known.get(key)
             if entry is None:
@@ -711,11 +723,6 @@ def _hashable(value: Any) -> Any:
     if kind is dict:
         return ("object", tuple((name, _hashable(item)) for name, item in value.items()))
     return (kind.__name__, value)
-
-
-def _json_kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", bool: "true/false", type(None): "null"}
-    return names.get(type(value), "a number")
 
 
 def _json_value(value: Any) -> str:

@@ -121,6 +121,11 @@ def _csv_line(cells: list[str]) -> bytes:
 
 def _checked_header(first: list[str]) -> list[str]:
     header = [name.strip() for name in first]
+    if header and header[0].lstrip("\ufeff").startswith(("{", "[")):
+        raise CsvHeaderError(
+            "CSV header: the first row is JSON, not column names: JSON lines are read from "
+            "a file not named .csv, or from standard input without --format csv"
+        )
     for number, name in enumerate(header, start=1):
         if not name:
             raise CsvHeaderError(

@@ -112,6 +112,12 @@ class DuplicateKey(ValueError):
         self.key = key
 
 
+def json_kind(value: Any) -> str:
+    """What a JSON value is, in the words of JSON rather than Python's (`text`, not `str`)."""
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
 def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether lists and mappings nest more than `limit` deep (iteratively: no recursion)."""
     stack = [(data, 1)]
@@ -360,4 +366,13 @@ def load_answers_file(path: Path) -> dict[str, Any]:
         data = data["answers"]
     if not isinstance(data, dict):
         raise AnswersFileError(f"{path}: an answers file is a mapping of question id to value")
-    return {str(key): value for key, value in data.items() if not str(key).startswith("_")}
+    answers = {str(key): value for key, value in data.items() if not str(key).startswith("_")}
+    problems = answers.get("problems")
+    if isinstance(problems, list):  # YAML keys may be numbers, true or null: ids are text
+        answers["problems"] = [
+            {str(key): value for key, value in problem.items()}
+            if isinstance(problem, dict)
+            else problem
+            for problem in problems
+        ]
+    return answers

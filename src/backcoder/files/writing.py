@@ -123,7 +123,8 @@ class LineSink:
 
 def output_error(name: str, exc: OSError, *, named: bool) -> OutputError:
     reason = exc.strerror or type(exc).__name__
-    return OutputError(f"{name}: cannot be written ({reason})", named=named)
+    gone = isinstance(exc, BrokenPipeError)
+    return OutputError(f"{name}: cannot be written ({reason})", named=named, reader_gone=gone)
 
 
 class PartialFile:

@@ -353,6 +353,7 @@ class NotePipeline:
             raise BackcoderError(
                 f"the note has {len(text):,} characters; at most {MAX_NOTE_CHARS:,} are read"
             )
+        _refuse_surrogates(text)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             doc = self.nlp(text)
@@ -421,3 +422,18 @@ class NotePipeline:
                     question, value, pattern, start, end, span
                 )
         return sorted(found.values(), key=lambda target: (target.start, target.end))
+
+
+def _refuse_surrogates(text: str) -> None:
+    """A lone surrogate (a JSON `"\\ud800"` with no partner) is no character: the note
+    cannot be written out as UTF-8, so it is refused by name rather than failing later."""
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        found = f"\\u{ord(text[exc.start]):04x}"
+        raise BackcoderError(
+            f"the note holds a lone surrogate ({found}, character {exc.start}), which is not "
+            "text: a note is Unicode text (a pair of surrogates makes one character)"
+        ) from None
