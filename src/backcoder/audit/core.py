@@ -192,6 +192,10 @@ class Auditor:
         self.releases: Releases = default_releases()
         self.index = TabularIndex()
         self.notes = Excludes1Notes(self.index)
+        self.combined = frozenset(
+            code for entry in self.rules.combinations for pair in entry.pairs for code in pair
+        )
+        """Every code a `combinations` pair names: a claim without two of them has none."""
         year = fiscal_year(self.rules.icd10cm)
         self.guideline = f"ICD-10-CM Official Guidelines FY{year}, section"
         self.tree_codes = frozenset(bundle.derived.codes)
@@ -595,9 +599,12 @@ class Auditor:
     ) -> list[AuditFinding]:
         """A code beside the combination code that identifies the same condition fully, from
         the rule file's `combinations`, the table the encounter applies across problems."""
+        named = [code for code in dict.fromkeys(codes) if code in self.combined]
+        if len(named) < 2:
+            return []
         found = []
-        for part in dict.fromkeys(codes):
-            whole = next((c for c in codes if self.rules.combination(part, c)), None)
+        for part in named:
+            whole = next((c for c in named if self.rules.combination(part, c)), None)
             if whole is None:
                 continue
             entry = self.rules.combination(part, whole)
