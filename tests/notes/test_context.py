@@ -617,3 +617,19 @@ def test_a_fracture_in_a_patient_with_osteoporosis_is_osteoporotic_unless_high_e
 ) -> None:
     reading = read(f"HPI: 80 yo F fell at home.\nAssessment: {assessment}")
     assert reading.record().get("fracture_cause") == cause
+
+
+@pytest.mark.parametrize(
+    ("complaint", "reason"),
+    [
+        ("Follow-up chronic LBP, pain medication refill.", "pain_management"),
+        ("Here for opioid management of chronic low back pain.", "pain_management"),
+        # any medication's management is not the pain's
+        ("Follow-up chronic LBP and diabetes, medication management.", None),
+    ],
+)
+def test_a_visit_to_manage_pain_medication_is_for_pain_management(
+    read: Read, complaint: str, reason: str | None
+) -> None:
+    reading = read(f"CC: {complaint}\nHPI: Chronic low back pain, no radiation.")
+    assert reading.record().get("reason") == reason
