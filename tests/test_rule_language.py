@@ -387,3 +387,16 @@ def test_the_proof_refuses_a_combination_naming_a_code_that_is_not_billable(
     assert "combinations 1" in result.stderr + result.stdout
     assert "M47.2 is not a billable code" in result.stderr + result.stdout
     assert "M47.26 is not" not in result.stderr + result.stdout
+
+
+def test_the_proof_refuses_a_path_reporting_a_code_beside_its_combination_code(
+    cli: Any, tmp_path: Path
+) -> None:
+    data = rules_with(combinations=[{**COMBINATION, "pairs": [["M47.816", "M47.26"]]}])
+    spondylosis = {"kind": "diagnosis", "why": "w", "cite": [{"guideline": "I.B.9"}]}
+    data["nodes"]["mid"] = {
+        "report": [{**spondylosis, "code": "M47.26"}, {**spondylosis, "code": "M47.816"}]
+    }
+    result = cli("rules", "check", str(write_rules(tmp_path, data)))
+    assert result.exit_code == 2
+    assert "reports M47.816 beside M47.26, which identifies it (I.B.9)" in result.stderr

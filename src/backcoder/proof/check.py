@@ -146,6 +146,11 @@ def path_defects(rules: RuleSet, tabular: Tabular) -> tuple[list[Defect], dict[s
             facts.defects.append(
                 Defect(node, f"reports {first} with {second}, which {note} forbids")
             )
+        for part, whole in ((first, second), (second, first)):
+            if rules.combination(part, whole) is not None:
+                facts.defects.append(
+                    Defect(node, f"reports {part} beside {whole}, which identifies it (I.B.9)")
+                )
     return facts.defects, facts.kinds
 
 
