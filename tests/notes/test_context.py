@@ -633,3 +633,19 @@ def test_a_visit_to_manage_pain_medication_is_for_pain_management(
 ) -> None:
     reading = read(f"CC: {complaint}\nHPI: Chronic low back pain, no radiation.")
     assert reading.record().get("reason") == reason
+
+
+@pytest.mark.parametrize("age", ["55-year-old man", "55 year old man", "55-year old woman"])
+def test_an_age_is_not_an_old_finding(read: Read, age: str) -> None:
+    reading = read(f"HPI: {age} with chronic low back pain for 2 years.")
+    record = reading.record()
+    assert record["pain_course"] == "chronic"
+    assert record["region"] == ["lumbar"]
+
+
+def test_an_old_fracture_is_history(read: Read) -> None:
+    reading = read(
+        "HPI: 60-year-old woman with back pain.\nAssessment: Old T12 compression fracture."
+    )
+    assert "injury" not in reading.record()
+    assert ("fracture", "fracture", "historical") in aside(reading, "injury")
