@@ -624,8 +624,9 @@ def test_a_fracture_in_a_patient_with_osteoporosis_is_osteoporotic_unless_high_e
     [
         ("Follow-up chronic LBP, pain medication refill.", "pain_management"),
         ("Here for opioid management of chronic low back pain.", "pain_management"),
-        # any medication's management is not the pain's
+        # any medication's management is not the pain's, nor another pain's refill
         ("Follow-up chronic LBP and diabetes, medication management.", None),
+        ("Chronic LBP. Also asks for a pain medication refill for her knee arthritis.", None),
     ],
 )
 def test_a_visit_to_manage_pain_medication_is_for_pain_management(
