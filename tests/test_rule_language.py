@@ -336,6 +336,8 @@ def test_the_checklist_says_documenting_the_condition_would_give_its_code(cli: A
             "belongs to one group at most",
         ),
         ({"site_groups": [["neck", "mid"]]}, "site_groups need `site`"),
+        ({"site": "site", "junctions": {"mid": ["neck", "nape"]}}, r"\['nape'\] are not choices"),
+        ({"junctions": {"mid": ["neck"]}}, "junctions need `site`"),
     ],
 )
 def test_site_groups_name_values_of_the_site_question_once(
@@ -400,3 +402,14 @@ def test_the_proof_refuses_a_path_reporting_a_code_beside_its_combination_code(
     result = cli("rules", "check", str(write_rules(tmp_path, data)))
     assert result.exit_code == 2
     assert "reports M47.816 beside M47.26, which identifies it (I.B.9)" in result.stderr
+
+
+def test_a_junction_meets_its_neighbours_not_another_junction() -> None:
+    data = rules_with(site="site", junctions={"mid": ["neck"]})
+    data["questions"]["site"]["choices"]["low"] = {"label": "Low"}
+    data["questions"]["site"]["choices"]["lowmid"] = {"label": "Low-mid"}
+    data["junctions"]["lowmid"] = ["low"]
+    rules = validate_rules(data)
+    assert rules.sites_meet("mid", "neck") and rules.sites_meet("neck", "mid")
+    assert not rules.sites_meet("mid", "low")
+    assert not rules.sites_meet("mid", "lowmid")

@@ -691,10 +691,11 @@ def _tagged(results: Sequence[ProblemResult], field: str) -> tuple[Any, ...]:
 def same_site(rules: RuleSet, first: CodeLine, second: CodeLine) -> bool:
     """Two codes meet at a site unless both sites are documented and differ; regions the
     rule file groups as one site (`site_groups`: the lumbar and the lumbosacral region)
-    are the same site."""
-    one = {rules.site_of(site) for site in first.sites if site not in UNKNOWN_SITES}
-    other = {rules.site_of(site) for site in second.sites if site not in UNKNOWN_SITES}
-    return not one or not other or bool(one & other)
+    are the same site, and a junction meets its neighbours (`junctions`: the
+    thoracolumbar region meets the thoracic and the lumbar)."""
+    one = [site for site in first.sites if site not in UNKNOWN_SITES]
+    other = [site for site in second.sites if site not in UNKNOWN_SITES]
+    return not one or not other or any(rules.sites_meet(a, b) for a in one for b in other)
 
 
 def more_general(first: CodeLine, second: CodeLine, note_a: str | None, note_b: str | None) -> int:

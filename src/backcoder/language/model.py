@@ -466,12 +466,19 @@ class RuleSet:
     """The question whose answer is a code's site (region): an encounter does not report a
     symptom beside a definitive diagnosis that explains it at the same site (I.B.5)."""
     visit: list[str] = field(default_factory=list)
+    """Questions whose answer holds for the whole visit (red flags, course, reason): the
+    walker keeps them from one problem to the next."""
     site_groups: list[list[str]] = field(default_factory=list)
     """Values of the site question that are one site for the encounter's decisions: the
     regions the tabular codes alike (the lumbar and the lumbosacral region: low back pain,
     a lower back strain), so that a symptom at one and its cause at the other meet (I.B.5)
     and an Excludes1 pair between them is not taken for unrelated conditions at different
     sites. Any other value is a site of its own."""
+    junctions: dict[str, list[str]] = field(default_factory=dict)
+    """Values of the site question that meet their neighbours (the thoracolumbar region
+    meets the thoracic and the lumbar): pain there is coded at both, so a cause at either
+    neighbour explains the pain of its own side. Two junctions with a neighbour in common
+    do not meet each other."""
     explains: list[Explanation] = field(default_factory=list)
     combinations: list[Combination] = field(default_factory=list)
     """Codes a combination code fully identifies (I.B.9): an encounter does not report one
@@ -480,8 +487,6 @@ class RuleSet:
     """The answers under which a problem's first-sequenced codes lead the whole encounter
     (a pain-management encounter puts G89 first, I.C.6.b.1); otherwise a code sequenced
     first (a sequela's residual) leads only its own problem's codes."""
-    """Questions whose answer holds for the whole visit (red flags, course, reason): the
-    walker keeps them from one problem to the next."""
 
     def __post_init__(self) -> None:
         if CODED in self.questions:
@@ -500,6 +505,12 @@ class RuleSet:
             strays = [value for value in grouped if value not in choices]
             if strays:
                 raise ValueError(f"site_groups: {strays} are not choices of {self.site}")
+            named = [v for junction, near in self.junctions.items() for v in [junction, *near]]
+            strays = [value for value in named if value not in choices]
+            if strays:
+                raise ValueError(f"junctions: {strays} are not choices of {self.site}")
+        if self.junctions and self.site is None:
+            raise ValueError("junctions need `site`, the question whose values they name")
 
     def site_of(self, value: str) -> str:
         """The site a value of the site question stands for: its group's first value, or
@@ -508,6 +519,17 @@ class RuleSet:
             if value in group:
                 return group[0]
         return value
+
+    def sites_meet(self, first: str, second: str) -> bool:
+        """Whether two values of the site question are one site, or a junction and one of
+        its neighbours."""
+        one, other = self.site_of(first), self.site_of(second)
+        if one == other:
+            return True
+        near = {self.site_of(value) for value in self.junctions.get(first, ())}
+        if other in near:
+            return True
+        return one in {self.site_of(value) for value in self.junctions.get(second, ())}
 
     def excludes1_exception(
         self, first: str, second: str, *, separate_problems: bool = False
