@@ -431,3 +431,14 @@ def test_a_csv_row_that_does_not_fit_the_header_says_what_would(
     assert out[1]["error"].startswith("empty row: each row is a claim")
     assert out[2]["error"].startswith("the row has 1 cell but the header names 2 columns")
     assert out[3]["_id"] == "c4" and "findings" in out[3]
+
+
+@pytest.mark.parametrize("mark", ["\u0085", "\u2028", "\u2029"])
+def test_a_code_holding_a_line_end_of_other_readers_stays_on_its_line(
+    cli: Any, tmp_path: Path, mark: str
+) -> None:
+    source = tmp_path / "claims.jsonl"
+    claims = [{"_id": f"a{mark}", "codes": [f"M54{mark}50"]}, {"_id": "b", "codes": ["M54.2"]}]
+    source.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in claims))
+    lines = cli("audit", str(source)).stdout.splitlines()
+    assert [json.loads(line)["_id"] for line in lines] == [f"a{mark}", "b"]

@@ -203,3 +203,36 @@ def test_a_line_that_is_no_object_is_named_in_json_words(cli: Any, form: str) ->
     for error, kind in zip(errors, kinds, strict=False):
         assert error.endswith(f"{kind}, not a JSON object of answers"), error
     assert errors[5].endswith("not UTF-8 text: each line is a JSON object of answers, in UTF-8")
+
+
+LINE_ENDS_IN_TEXT = ["\u0085", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("mark", LINE_ENDS_IN_TEXT)
+def test_characters_other_readers_take_for_line_ends_are_escaped(
+    cli: Any, tmp_path: Path, mark: str
+) -> None:
+    """JSON leaves U+0085, U+2028 and U+2029 unescaped; Python's splitlines and older
+    JavaScript end a line there. Results keep one line per record for every reader."""
+    records = [
+        {"_id": f"a{mark}b", "trauma": "no", "region": "cervical", "nerve": "none"},
+        {"_id": "c", "trauma": f"n{mark}o"},  # an error line quoting the value
+        {"_id": "d", "pain_course": "acute", "problems": [{"_x": 1}], "_note": f"e{mark}f"},
+    ]
+    source = tmp_path / "records.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    result = cli("batch", str(source))
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(records)
+    assert [json.loads(line)["_id"] for line in lines] == ["a" + mark + "b", "c", "d"]
+    assert json.loads(lines[2])["_note"] == f"e{mark}f"
+
+
+def test_csv_results_keep_such_characters_as_written(cli: Any, tmp_path: Path) -> None:
+    source = tmp_path / "records.csv"
+    source.write_text(
+        "_id,trauma,region,nerve,pain_course\nx\u2028y,no,cervical,none,acute\n", encoding="utf-8"
+    )
+    out = tmp_path / "results.csv"
+    assert cli("batch", str(source), "-o", str(out)).exit_code == 0
+    assert "x\u2028y" in out.read_text(encoding="utf-8")

@@ -115,7 +115,7 @@ def batch(
     coder = _batch_coder(form, csv_in, rules)
     source = _open_input(file, env.stdin)
     partial = PartialFile(output) if output is not None and PartialFile.suits(output) else None
-    sink = _open_output(output, partial, env.stdout)
+    sink = _open_output(output, partial, env.stdout, json=form is not BatchFormat.csv)
     every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
     try:
         try:
@@ -237,19 +237,21 @@ def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
     return open_binary(Path(file), BackcoderError)
 
 
-def _open_output(output: Path | None, partial: PartialFile | None, stdout: IO[str]) -> LineSink:
+def _open_output(
+    output: Path | None, partial: PartialFile | None, stdout: IO[str], *, json: bool
+) -> LineSink:
     """A sink of whole lines: results are kept as UTF-8 bytes and written as they are."""
     if partial is not None:
-        return LineSink(partial.stream, str(output), named=True)
+        return LineSink(partial.stream, str(output), named=True, json=json)
     if output is None:
         stdout.flush()
         stream = getattr(stdout, "buffer", stdout)
-        return LineSink(stream, STDOUT_NAME, named=False)
+        return LineSink(stream, STDOUT_NAME, named=False, json=json)
     try:
         stream = open(output, "wb")  # noqa: SIM115  (closed by the caller)
     except OSError as exc:
         raise output_error(str(output), exc, named=True) from None
-    return LineSink(stream, str(output), named=True)
+    return LineSink(stream, str(output), named=True, json=json)
 
 
 def _with_progress(source: Iterable[bytes], file: str, env: Environment) -> Iterator[bytes]:

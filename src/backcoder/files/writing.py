@@ -64,17 +64,36 @@ def refuse_same_file(
             )
 
 
+LINE_BREAKS = (
+    (b"\xc2\x85", b"\\u0085"),
+    (b"\xe2\x80\xa8", b"\\u2028"),
+    (b"\xe2\x80\xa9", b"\\u2029"),
+)
+"""Characters JSON leaves unescaped that many line readers (Python's str.splitlines, older
+JavaScript) take for the end of a line: next line, line separator, paragraph separator."""
+
+
+def escape_line_breaks(data: bytes) -> bytes:
+    """JSON lines with those characters written as escapes: one line stays one line for
+    every reader. They can stand only inside JSON strings, where the escape means the same."""
+    for raw, escaped in LINE_BREAKS:
+        data = data.replace(raw, escaped)
+    return data
+
+
 class LineSink:
     """Whole lines to a binary target, counting the lines that reached it.
 
     On a real descriptor each chunk goes out with os.write until all of it is written, so
     after a failure the count is exact; a regular file is then cut back to its last whole
-    line. Errors become OutputError naming the target."""
+    line. Errors become OutputError naming the target. JSON lines (`json`) have the
+    characters other readers take for line ends escaped; CSV rows are written as they are."""
 
-    def __init__(self, stream: IO[bytes], name: str, *, named: bool) -> None:
+    def __init__(self, stream: IO[bytes], name: str, *, named: bool, json: bool = True) -> None:
         self.stream = stream
         self.name = name
         self.named = named
+        self.json = json
         self.lines = 0
         self.fd = stream_fd(stream)
         self._good_end = self._offset()
@@ -90,6 +109,8 @@ class LineSink:
 
     def write_lines(self, lines: list[bytes]) -> None:
         data = b"\n".join(lines) + b"\n"
+        if self.json and (b"\xc2\x85" in data or b"\xe2\x80" in data):
+            data = escape_line_breaks(data)
         sent = 0
         try:
             if self.fd is None:
