@@ -13,26 +13,26 @@ from typing import IO, Annotated, NoReturn
 import typer
 
 from backcoder.cli.common import (
+    STDIN,
     RulesOption,
     environment,
     exits_cleanly,
     guard_outputs,
+    open_source,
     rules_inputs,
 )
 from backcoder.cli.stopping import Signals, Stop
 from backcoder.errors import BackcoderError, ExitStatus, OutputError
-from backcoder.files.reading import bounded_lines, open_binary
+from backcoder.files.reading import bounded_lines
 from backcoder.files.writing import (
-    STDOUT_NAME,
     LineSink,
     PartialFile,
     Target,
-    output_error,
+    open_line_sink,
     stream_fd,
     write_whole,
 )
 
-STDIN = "-"
 WRITE_EVERY = 256
 
 
@@ -72,9 +72,9 @@ def audit(
     _guard(file, source_name, output, summary, rules, env.stdin)
     kind = input_format or (InputFormat.csv if file.lower().endswith(".csv") else InputFormat.jsonl)
     stream = AuditStream(Auditor(rules))
-    source = _open_input(file, env.stdin)
+    source = open_source(file, env.stdin)
     partial = PartialFile(output) if output is not None and PartialFile.suits(output) else None
-    sink = _open_output(output, partial, env.stdout)
+    sink = open_line_sink(output, partial, env.stdout)
     every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
     try:
         lines = (
@@ -160,24 +160,3 @@ def _interrupted(stop: BaseException, sink: LineSink, *, whole: bool) -> NoRetur
     environment().error(f"audit: interrupted; {kept}")
     status = ExitStatus.TERMINATED if signum == signal.SIGTERM else ExitStatus.INTERRUPTED
     raise typer.Exit(int(status))
-
-
-def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
-    if file == STDIN:
-        return getattr(stdin, "buffer", stdin)  # type: ignore[return-value]
-    return open_binary(Path(file), BackcoderError)
-
-
-def _open_output(output: Path | None, partial: PartialFile | None, stdout: IO[str]) -> LineSink:
-    """Whole lines to the target: a hidden file renamed over `-o FILE` when the audit
-    completes, standard output as it is; a failure names the target."""
-    if partial is not None:
-        return LineSink(partial.stream, str(output), named=True)
-    if output is None:
-        stdout.flush()
-        return LineSink(getattr(stdout, "buffer", stdout), STDOUT_NAME, named=False)
-    try:
-        stream = open(output, "wb")  # noqa: SIM115  (closed by the caller)
-    except OSError as exc:
-        raise output_error(str(output), exc, named=True) from None
-    return LineSink(stream, str(output), named=True)

@@ -11,24 +11,25 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from backcoder.cli.common import (
+    STDIN,
     RulesOption,
     environment,
     exits_cleanly,
     guard_outputs,
     internal_error,
+    open_source,
     plural,
     rules_inputs,
 )
 from backcoder.cli.env import Environment
 from backcoder.cli.stopping import Signals, Stop
 from backcoder.errors import BackcoderError, ExitStatus, OutputError
-from backcoder.files.reading import bounded_lines, open_binary
+from backcoder.files.reading import bounded_lines
 from backcoder.files.writing import (
-    STDOUT_NAME,
     LineSink,
     PartialFile,
     Target,
-    output_error,
+    open_line_sink,
     stream_fd,
 )
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from backcoder.files.batch import BatchCoder
     from backcoder.files.csv_rows import CsvBatch
 
-STDIN = "-"
 WRITE_EVERY = 64  # lines per write: few system calls, small buffers, output still streams
 
 
@@ -113,9 +113,9 @@ def batch(
     guard_outputs([*inputs, *rules_inputs(rules)], writing, stdout=output is None)
     form, csv_in = _formats(file, output, form)
     coder = _batch_coder(form, csv_in, rules)
-    source = _open_input(file, env.stdin)
+    source = open_source(file, env.stdin)
     partial = PartialFile(output) if output is not None and PartialFile.suits(output) else None
-    sink = _open_output(output, partial, env.stdout, json=form is not BatchFormat.csv)
+    sink = open_line_sink(output, partial, env.stdout, json=form is not BatchFormat.csv)
     every = 1 if file == STDIN and env.stdin_isatty else WRITE_EVERY  # typed lines: at once
     try:
         try:
@@ -229,29 +229,6 @@ def _stopped(
         raise typer.Exit(int(stop.exit_status))
     env.error(f"{internal_error(stop)}; {kept}; {resume}")
     raise typer.Exit(int(ExitStatus.RECORD_ERRORS))
-
-
-def _open_input(file: str, stdin: IO[str]) -> IO[bytes]:
-    if file == STDIN:
-        return getattr(stdin, "buffer", stdin)  # type: ignore[return-value]
-    return open_binary(Path(file), BackcoderError)
-
-
-def _open_output(
-    output: Path | None, partial: PartialFile | None, stdout: IO[str], *, json: bool
-) -> LineSink:
-    """A sink of whole lines: results are kept as UTF-8 bytes and written as they are."""
-    if partial is not None:
-        return LineSink(partial.stream, str(output), named=True, json=json)
-    if output is None:
-        stdout.flush()
-        stream = getattr(stdout, "buffer", stdout)
-        return LineSink(stream, STDOUT_NAME, named=False, json=json)
-    try:
-        stream = open(output, "wb")  # noqa: SIM115  (closed by the caller)
-    except OSError as exc:
-        raise output_error(str(output), exc, named=True) from None
-    return LineSink(stream, str(output), named=True, json=json)
 
 
 def _with_progress(source: Iterable[bytes], file: str, env: Environment) -> Iterator[bytes]:

@@ -7,13 +7,14 @@ import functools
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import IO, Annotated, ParamSpec, TypeVar
 
 import typer
 
 from backcoder.cli._click import ClickException, get_current_context
 from backcoder.cli.env import Environment
 from backcoder.errors import BackcoderError, ExitStatus
+from backcoder.files.reading import open_binary
 from backcoder.files.writing import STDOUT_NAME, Target, refuse_same_file, stream_fd
 
 P = ParamSpec("P")
@@ -135,3 +136,15 @@ def internal_error(exc: BaseException) -> str:
         f"internal error: {type(exc).__name__}: {exc}; please report it with the command "
         "that caused it"
     )
+
+
+STDIN = "-"
+"""The file name that reads standard input."""
+
+
+def open_source(file: str, stdin: IO[str]) -> IO[bytes]:
+    """The bytes of FILE, or of standard input for `-`; a file that cannot be opened is one
+    line (BackcoderError)."""
+    if file == STDIN:
+        return getattr(stdin, "buffer", stdin)  # type: ignore[return-value]
+    return open_binary(Path(file), BackcoderError)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from rich.console import Console
 from rich.markup import escape
 
+from backcoder.cli.common import STDIN
 from backcoder.cli.env import Environment
 from backcoder.coding.coder import Coder
 from backcoder.coding.records import Record, set_answer, split_flags
@@ -25,8 +26,6 @@ from backcoder.errors import AnswerError, BackcoderError, EndOfInput
 from backcoder.files.reading import read_bytes
 from backcoder.notes.model import NotesFile
 from backcoder.notes.reading import NoteReading
-
-STDIN = "-"
 
 
 class NoteInput(NamedTuple):

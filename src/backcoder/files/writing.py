@@ -232,3 +232,21 @@ def write_whole(target: Path, text: str, *, named: bool) -> None:
         partial.discard()
         raise
     partial.commit()
+
+
+def open_line_sink(
+    output: Path | None, partial: PartialFile | None, stdout: IO[str], *, json: bool = True
+) -> LineSink:
+    """Whole lines to a command's target: the hidden file renamed over `-o FILE` when the
+    run completes (`partial`), `-o FILE` itself, or standard output as it is; a failure to
+    open names the target."""
+    if partial is not None:
+        return LineSink(partial.stream, str(output), named=True, json=json)
+    if output is None:
+        stdout.flush()
+        return LineSink(getattr(stdout, "buffer", stdout), STDOUT_NAME, named=False, json=json)
+    try:
+        stream = open(output, "wb")  # noqa: SIM115  (closed by the caller)
+    except OSError as exc:
+        raise output_error(str(output), exc, named=True) from None
+    return LineSink(stream, str(output), named=True, json=json)
