@@ -109,7 +109,7 @@ class LineSink:
 
     def write_lines(self, lines: list[bytes]) -> None:
         data = b"\n".join(lines) + b"\n"
-        if self.json and (b"\xc2\x85" in data or b"\xe2\x80" in data):
+        if self.json and not data.isascii():  # results are ASCII but for answers' text
             data = escape_line_breaks(data)
         sent = 0
         try:
