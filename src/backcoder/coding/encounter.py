@@ -612,25 +612,25 @@ class Assembler:
     def _residual(self, symptom: CodeLine, sequela: CodeLine) -> bool:
         """Whether a symptom is the residual of a sequela at its site: the injury, were it
         current, would explain it (I.B.5); as a sequela it explains nothing, and the
-        residual condition is coded beside it, first (I.C.19.a)."""
+        residual condition is coded beside it, first (I.C.19.a). Not when the tabular
+        excludes the pair (M54.5 and low back strain): Excludes1 yields only to unrelated
+        conditions (I.A.12.a), as on one problem's path and in the audit."""
         return (
             symptom.kind is Kind.symptom
             and sequela.kind in DEFINITIVE
             and is_sequela(self.tabular, sequela.code)
             and same_site(self.rules, symptom, sequela)
             and self.rules.explanation(symptom.code, sequela.code) is not None
+            and self.notes.note(symptom.code, sequela.code) is None
+            and self.notes.note(sequela.code, symptom.code) is None
         )
 
     def _residual_text(self, symptom: CodeLine, sequela: CodeLine, at: int) -> str:
         mine, theirs = ("{0}", "{1}") if at == 0 else ("{1}", "{0}")
-        note = self.notes.note(symptom.code, sequela.code) or self.notes.note(
-            sequela.code, symptom.code
-        )
-        despite = f" despite {note}" if note else ""
         return (
             f"{symptom.code} ({symptom.description}) of problem {mine} is the residual of the "
-            f"sequela {sequela.code} of problem {theirs}: both are reported{despite}, the "
-            "residual condition listed before the injury code with 7th character S."
+            f"sequela {sequela.code} of problem {theirs}: both are reported, the residual "
+            "condition listed before the injury code with 7th character S."
         )
 
     def _explaining(self, symptom: CodeLine, cause: CodeLine) -> Explanation | None:
@@ -644,8 +644,8 @@ class Assembler:
         """Both codes when the rule file allows the pair between problems documented apart
         (I.A.12.a: psychogenic pain and a pain not so attributed); both when they stand at
         different documented sites: unrelated conditions (I.A.12.a; a G89 code is not bound
-        to a site, so it never qualifies); both beside a sequela, whose residual is coded
-        with it (I.C.19.a); else the less specific gives way."""
+        to a site, so it never qualifies); else the less specific gives way, also beside a
+        sequela of the same site, whose residual is related to it."""
         a, b = first.code, second.code
         note_a, note_b = self.notes.note(a, b), self.notes.note(b, a)
         if note_a is None and note_b is None:
@@ -661,13 +661,6 @@ class Assembler:
             )
             text = f"{a} and {b} are both reported despite {note}: {why}"
             return "excludes1", None, text, (f"{self.guideline} I.A.12.a",)
-        sequela = next((c for c in (first, second) if is_sequela(self.tabular, c.code)), None)
-        if sequela is not None:
-            text = (
-                f"{a} and {b} are both reported despite {note}: {sequela.code} is a sequela, "
-                "and its residual condition is coded beside it"
-            )
-            return "excludes1", None, text, (f"{self.guideline} I.C.19.a",)
         loser = more_general(first, second, note_a, note_b)
         gone, kept = (first, second) if loser == 0 else (second, first)
         at, by = ("{0}", "{1}") if loser == 0 else ("{1}", "{0}")
@@ -676,7 +669,15 @@ class Assembler:
             f"{gone.code} of problem {at} is not reported: {note}. The more specific "
             f"{kept.code} of problem {by} is kept."
         )
-        return "excludes1", loser, text, (f"{self.guideline} I.A.12.a", f"Tabular {note}")
+        sources = (f"{self.guideline} I.A.12.a", f"Tabular {note}")
+        if is_sequela(self.tabular, kept.code):
+            text += (
+                f" {kept.code} is a sequela, but its residual is related to it, so the "
+                "Excludes1 holds; chronic pain due to trauma (G89.21) codes a residual "
+                "chronic pain when the provider documents it."
+            )
+            sources += (f"{self.guideline} I.C.19.a",)
+        return "excludes1", loser, text, sources
 
 
 def _tagged(results: Sequence[ProblemResult], field: str) -> tuple[Any, ...]:
