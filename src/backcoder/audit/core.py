@@ -238,10 +238,11 @@ class Auditor:
         known = [one.code for one in judged if one.known]
         by_code = {one.code: one for one in reversed(judged)}
         flagged: set[tuple[str, str]] = set()
-        findings += self._excludes1(known, by_code, flagged)
-        findings += self._symptoms(known, by_code, flagged)
+        documented = frozenset(record.code_list) if record is not None else frozenset()
+        findings += self._excludes1(known, by_code, flagged, documented)
+        findings += self._symptoms(known, by_code, flagged, documented)
         findings += self._combinations(known, by_code)
-        findings += self._g89(judged, record)
+        findings += self._g89(judged, record, documented)
         leave_out = {item.code for item in findings if item.rule in LEAVE_OUT}
         findings += self._unspecified(judged, record, when, day, leave_out)
         record_codes = tuple(record.code_list) if record is not None else None
@@ -482,13 +483,18 @@ class Auditor:
         codes: Sequence[str],
         by_code: Mapping[str, CodeJudgement],
         flagged: set[tuple[str, str]],
+        documented: frozenset[str] = frozenset(),
     ) -> list[AuditFinding]:
         """Every Excludes1 pair on the claim, back-pain codes or not (a claim is coded as a
-        whole), unless the rule file allows the pair for unrelated conditions (I.A.12.a).
+        whole), unless the rule file allows the pair for unrelated conditions (I.A.12.a) or
+        the claim's documentation, coded, reports both (`documented`: its problems stand at
+        different documented sites, or are documented apart).
         Each pair found goes into `flagged` as (the code to leave out, the code to keep)."""
         found = []
         for item in excludes1_findings(self.index, codes, self._unrelated, notes=self.notes):
             first, second = item.code, item.other or ""
+            if first in documented and second in documented:
+                continue
             if self._neither_decides(first, second):
                 found.append(self._either(first, second, item.source))
                 continue
@@ -568,12 +574,17 @@ class Auditor:
         codes: Sequence[str],
         by_code: Mapping[str, CodeJudgement],
         flagged: set[tuple[str, str]],
+        documented: frozenset[str] = frozenset(),
     ) -> list[AuditFinding]:
-        """A pain symptom beside the diagnosis or injury that explains it at its site."""
+        """A pain symptom beside the diagnosis or injury that explains it at its site; not
+        when the claim's documentation, coded, reports both: its problems stand at
+        different documented sites, which the codes alone cannot show."""
         found = []
         for symptom in dict.fromkeys(codes):
             for cause in dict.fromkeys(codes):
                 if cause == symptom or (symptom, cause) in flagged:
+                    continue
+                if symptom in documented and cause in documented:
                     continue
                 entry = self.explanation(symptom, cause)
                 if entry is None or not self.is_definitive(cause):
@@ -618,13 +629,20 @@ class Auditor:
             found.append(finding(part, Rule.combination_code, message, source, instead))
         return found
 
-    def _g89(self, judged: Sequence[CodeJudgement], record: Result | None) -> list[AuditFinding]:
+    def _g89(
+        self,
+        judged: Sequence[CodeJudgement],
+        record: Result | None,
+        documented: frozenset[str] = frozenset(),
+    ) -> list[AuditFinding]:
         """G89 first-listed outside a pain-management encounter (I.C.6.b.1.a), unless a
         sequela is on the claim (chronic pain as the residual condition comes first,
         I.C.19.a); G89 after another code when the documentation makes the encounter one for
         pain management; G89 beside a known definitive diagnosis when the encounter is not for
-        pain management (I.C.6.b). First-listed is the claim's first code, whatever it is: an
-        invalid code before G89 is still listed before it."""
+        pain management (I.C.6.b), unless the documentation, coded, reports the G89 code
+        beside every such diagnosis on the claim (its chronic pain is at another documented
+        site). First-listed is the claim's first code, whatever it is: an invalid code before
+        G89 is still listed before it."""
         codes = [one.code for one in judged if one.known]
         pain = [code for code in dict.fromkeys(codes) if code.startswith(PAIN_CATEGORY)]
         if not pain:
@@ -641,6 +659,8 @@ class Auditor:
         definitive = [code for code in codes if self.is_definitive(code)]
         for code in pain:
             if code in (first, NEOPLASM_PAIN) or not definitive:
+                continue
+            if code in documented and documented.issuperset(definitive):
                 continue
             message = (
                 f"{code} is coded beside the definitive diagnosis {definitive[0]} and is not "
