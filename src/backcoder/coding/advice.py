@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from backcoder.coding.result import ChecklistItem, Hint, Query
 from backcoder.coding.sequencing import in_reporting_order
 from backcoder.engine.answers import Answer, Source
-from backcoder.engine.walk import Engine, PathStep, Pending
+from backcoder.engine.walk import Engine, PathStep, Pending, Refusal
 from backcoder.errors import BackcoderError
 from backcoder.icd.tabular import Tabular, fiscal_year
 from backcoder.language.knowledge import Knowledge
@@ -47,18 +47,27 @@ def undocumented(step: PathStep) -> bool:
 
 
 def physician_queries(
-    rules: RuleSet, path: Sequence[PathStep], raised: Sequence[OutcomeQuery] = ()
+    rules: RuleSet,
+    path: Sequence[PathStep],
+    raised: Sequence[OutcomeQuery] = (),
+    hints: Sequence[Hint] = (),
 ) -> tuple[Query, ...]:
     """A compliant query for every `not_documented` answer, and for each detail an outcome
     says its code cannot carry (`raised`): the documented facts, one open question, every
-    clinically reasonable option plus "other" and "clinically undetermined"."""
+    clinically reasonable option plus "other" and "clinically undetermined". A value the
+    tree refuses at the documented site (`hints`' ruled_out: sacroiliitis for neck pain, a
+    disc for the coccyx) is not a clinically reasonable option, so it is not offered."""
+    ruled_out = {hint.question: hint.ruled_out for hint in hints}
     queries = []
     for position, step in enumerate(path):
         if not undocumented(step):
             continue
         question = rules.questions[step.question]
+        impossible = ruled_out.get(step.question, frozenset())
         options = [
-            choice.label for key, choice in question.choices.items() if key != NOT_DOCUMENTED
+            choice.label
+            for key, choice in question.choices.items()
+            if key != NOT_DOCUMENTED and key not in impossible
         ]
         queries.append(
             Query(
@@ -122,27 +131,36 @@ def more_specific(engine: Engine, path: Sequence[PathStep]) -> tuple[Hint, ...]:
     for step in path:
         if not undocumented(step):
             continue
-        reach = {
-            value: _codes_if(engine, on_path, step.question, value)
-            for value in engine.rules.questions[step.question].choices
-            if value != NOT_DOCUMENTED
-        }
-        hints.append(Hint(step.question, reach))
+        reach: dict[str, tuple[str, ...] | str] = {}
+        ruled_out: set[str] = set()
+        for value in engine.rules.questions[step.question].choices:
+            if value == NOT_DOCUMENTED:
+                continue
+            reach[value], at_site = _codes_if(engine, on_path, step.question, value)
+            if at_site:
+                ruled_out.add(value)
+        hints.append(Hint(step.question, reach, ruled_out=frozenset(ruled_out)))
     return tuple(hints)
 
 
 def _codes_if(
     engine: Engine, answers: Mapping[str, Answer], question: str, value: str
-) -> tuple[str, ...] | str:
+) -> tuple[tuple[str, ...] | str, bool]:
+    """What the value would reach, and whether the tree refuses it for the site itself (a
+    refusal naming both the question and the site question), not for another answer."""
     changed = dict(answers)
     changed[question] = Answer((value,), Source.prompt)
     try:
         outcome = engine.run(changed, use_defaults=True)
+    except Refusal as refusal:
+        site = engine.rules.site
+        at_site = site is not None and {question, site} <= set(refusal.naming)
+        return "not reachable with the other answers", at_site
     except BackcoderError:
-        return "not reachable with the other answers"
+        return "not reachable with the other answers", False
     if isinstance(outcome, Pending):
-        return f"needs {outcome.question} too"
-    return tuple(reported.code for reported in in_reporting_order(outcome.walk.codes))
+        return f"needs {outcome.question} too", False
+    return tuple(reported.code for reported in in_reporting_order(outcome.walk.codes)), False
 
 
 def red_flag_warnings(rules: RuleSet, path: Iterable[PathStep]) -> tuple[str, ...]:

@@ -112,13 +112,14 @@ class Coder:
         ordered = in_reporting_order(walk.codes)
         asked = {step.question for step in walk.path}
         sites = walk.taken[rules.site].values if rules.site in walk.taken else ()
+        hints = advice.more_specific(self.engine, walk.path)
         return ProblemResult(
             codes=tuple(self._code_line(reported, n, sites) for n, reported in enumerate(ordered)),
             path=tuple(PathEntry(step.question, step.answer) for step in walk.path),
             rationale=self._rationale(ordered, finished),
-            queries=advice.physician_queries(rules, walk.path, walk.queried),
+            queries=advice.physician_queries(rules, walk.path, walk.queried, hints),
             checklist=advice.documentation_checklist(rules, self.bundle.knowledge, walk.path),
-            more_specific=advice.more_specific(self.engine, walk.path),
+            more_specific=hints,
             warnings=advice.red_flag_warnings(rules, walk.path),
             unused={key: answer for key, answer in answers.items() if key not in asked},
             answers={

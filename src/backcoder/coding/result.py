@@ -83,6 +83,8 @@ class Hint(NamedTuple):
     question: str
     would_reach: dict[str, tuple[str, ...] | str]
     problem: int | None = None
+    ruled_out: frozenset[str] = frozenset()
+    """Values the tree refuses at the documented site: no query offers them."""
 
 
 class Evidence(NamedTuple):

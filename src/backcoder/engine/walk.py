@@ -39,7 +39,13 @@ class RuleDefect(RuleFileError):
 
 class Refusal(AnswerError):
     """The answers cannot stand together, and the tree says so (a `refuse` node): bad input
-    for `code` (exit 2) and an error line in a batch; a deliberate end for `rules check`."""
+    for `code` (exit 2) and an error line in a batch; a deliberate end for `rules check`.
+    `naming` holds the question ids the refusal names, so that a caller can tell a value
+    the site rules out (condition=sacroiliitis with region=cervical) from other clashes."""
+
+    def __init__(self, message: str, naming: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.naming = naming
 
 
 @dataclass(slots=True)
@@ -160,7 +166,7 @@ class Engine:
             elif isinstance(node, DecideNode):
                 walk.node = self._decide(walk, walk.node)
             elif isinstance(node, RefuseNode):
-                raise Refusal(refusal_message(walk, node))
+                raise Refusal(refusal_message(walk, node), tuple(node.naming))
             else:
                 pending = self._take_answer(walk, node, answers, use_defaults)
                 if pending is not None:
