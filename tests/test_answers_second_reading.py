@@ -468,6 +468,36 @@ def test_a_problems_own_answer_overrides_the_shared_one(cli: Cli) -> None:
     assert data["unused"] == {"lumbar_cause": "other"}  # no problem was at the low back
 
 
+def test_a_shared_answer_every_problem_overrides_is_unused(cli: Cli, tmp_path: Path) -> None:
+    """A shared `region` that each problem replaces with its own applies to no problem: it is
+    reported under `unused` (a shared answer no problem needed), not dropped in silence, by
+    `code` and by `batch` alike."""
+    record = {
+        **LOW_BACK,
+        "lumbar_cause": "other",
+        "region": "cervical",
+        "problems": [{"region": "lumbar"}],
+    }
+    file = tmp_path / "visit.json"
+    file.write_text(json.dumps(record), encoding="utf-8")
+    result = cli("code", "--no-input", "--json", "--answers", str(file))
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [c["code"] for c in data["codes"]] == ["M54.59"]
+    assert data["unused"] == {"region": "cervical"}
+
+    shared = {key: value for key, value in record.items() if key != "problems"}
+    by_flags = cli("code", "--no-input", "--json", *flags(shared), "-a", "1.region=lumbar")
+    assert json.loads(by_flags.stdout)["unused"] == {"region": "cervical"}
+
+    two = {**record, "problems": [{"region": "lumbar"}, {"region": "thoracic"}]}
+    lines = [json.dumps(record), json.dumps(record), json.dumps(two)]
+    batch = cli("batch", "-", input="\n".join(lines) + "\n")
+    assert batch.exit_code == 0, batch.stderr
+    results = [json.loads(text) for text in batch.stdout.splitlines()]
+    assert [r["unused"] for r in results] == [{"region": "cervical"}] * 3
+
+
 def test_save_writes_a_record_with_problems_that_replays(cli: Cli, tmp_path: Path) -> None:
     args = [
         "-a", "pain_course=chronic", "-a", "reason=other",
