@@ -640,3 +640,42 @@ def test_terminal_back_from_problem_two_then_enter_ends_the_visit() -> None:
     assert "Codes, in reporting order" in out
     assert " 1 │ M54.2 " in out and "M54.59" not in out
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("line", "carried"),
+    [
+        ('{"_id": "d1", "_n": [1], "trauma": "no", "trauma": "yes"}', {"_id": "d1", "_n": [1]}),
+        ('{"_id": "d2", "problems": [{"region": "lumbar", "region": "cervical"}]}', {"_id": "d2"}),
+        # The id itself in doubt, or a `_` value holding a key twice: nothing is guessed.
+        ('{"_id": "d3", "_id": "d4", "trauma": "no"}', {}),
+        ('{"_id": "d5", "_m": {"a": 1, "a": 2}, "trauma": "no"}', {"_id": "d5"}),
+        ('{"_id": "d6", "trauma": "no", "trauma": "yes", "x": NaN}', {}),
+    ],
+)
+def test_a_key_given_twice_keeps_the_record_id(cli: Cli, line: str, carried: dict) -> None:
+    """A line refused for a key given twice is still a JSON object whose `_` keys can be read
+    unchanged: its error line carries them, so results join back to their records."""
+    result = cli("batch", "-", input=line + "\n")
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert "given twice" in out["error"] or "NaN" in out["error"]
+    assert {key: value for key, value in out.items() if key[:1] == "_"} == carried
+
+
+def test_a_key_given_twice_keeps_the_bundle_identifier(cli: Cli) -> None:
+    line = '{"_id": "d1", "trauma": "no", "trauma": "yes"}'
+    result = cli("batch", "-", "--format", "fhir", input=line + "\n")
+    assert result.exit_code == 1
+    bundle = json.loads(result.stdout)
+    assert bundle["identifier"]["value"] == "d1"
+    assert "given twice" in bundle["entry"][0]["resource"]["issue"][0]["diagnostics"]
+
+
+def test_fhir_batch_lines_are_compact(cli: Cli) -> None:
+    """Compact JSON, as the README promises: no space after a separator, identifier included."""
+    line = json.dumps({"_id": "r1", **LOW_BACK, "lumbar_cause": "other"})
+    result = cli("batch", "-", "--format", "fhir", input=line + "\n")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout.strip()
+    assert json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False) == text

@@ -52,6 +52,7 @@ from backcoder.files.reading import (
     MAX_BATCH_LINE,
     MAX_DEPTH,
     DuplicateKey,
+    carried_despite_duplicates,
     json_kind,
     refuse_duplicates,
     too_deep,
@@ -190,7 +191,7 @@ class BatchCoder:
             return _error_line(number, (), message), False, None
         except DuplicateKey as exc:
             message = f"{exc}: give each answer once (a list for several values)"
-            return _error_line(number, (), message), False, None
+            return _error_line(number, carried_despite_duplicates(text), message), False, None
         except ValueError as exc:
             problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
             message = f"{problem}: each line is a JSON object of answers"
