@@ -679,3 +679,34 @@ def test_fhir_batch_lines_are_compact(cli: Cli) -> None:
     assert result.exit_code == 0, result.stderr
     text = result.stdout.strip()
     assert json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False) == text
+
+
+# ------------------------------------------------------------------------- physician queries
+
+FRACTURE_AT = {**L1_FRACTURE, "vertebra": "not_documented", "fracture_type": "other"}
+
+
+@pytest.mark.parametrize(
+    ("region", "vertebrae"),
+    [
+        ("lumbar", ["L1", "L2", "L3", "L4", "L5"]),
+        ("thoracolumbar", ["T11", "T12", "L1", "L2"]),
+        ("thoracic", [f"T{n}" for n in range(1, 13)]),
+        ("cervicothoracic", ["T1"]),
+    ],
+)
+def test_a_vertebra_not_documented_is_queried_once_with_the_regions_vertebrae(
+    cli: Cli, region: str, vertebrae: list[str]
+) -> None:
+    """One query for one undocumented detail, and its options only what is clinically
+    reasonable: the vertebrae the tree offers at the region (a lumbar fracture is not at
+    T5), as the walker offers them, then "other" and "clinically undetermined"."""
+    result = cli("code", "--no-input", "--json", *flags({**FRACTURE_AT, "region": region}))
+    assert result.exit_code == 0, result.stderr
+    queries = json.loads(result.stdout)["queries"]
+    assert [query["question"] for query in queries] == ["vertebra"]
+    assert queries[0]["options"] == [
+        *vertebrae,
+        "Other (please specify)",
+        "Clinically undetermined",
+    ]
