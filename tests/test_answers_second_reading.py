@@ -710,3 +710,23 @@ def test_a_vertebra_not_documented_is_queried_once_with_the_regions_vertebrae(
         "Other (please specify)",
         "Clinically undetermined",
     ]
+
+
+@pytest.mark.parametrize("key", ["q" * 100_000, "_" + "q" * 100_000])
+def test_a_huge_unknown_id_is_shown_abridged(cli: Cli, tmp_path: Path, key: str) -> None:
+    """A wrong value is shown abridged in its one line; a wrong id (as long as the 1 MiB
+    limits allow) is too, in a file, a flag and a batch line alike (a `_` key is not an
+    answer at a record's top level, but is one in a flag or inside a problem)."""
+    file = tmp_path / "answers.json"
+    file.write_text(json.dumps({"trauma": "no", "problems": [{key: "1"}]}), encoding="utf-8")
+    by_file = cli("code", "--no-input", "--answers", str(file))
+    by_flag = cli("code", "--no-input", "-a", f"{key}=1")
+    for result in (by_file, by_flag):
+        assert result.exit_code == 2
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert len(result.stderr) < 400
+        assert "qqq..." in result.stderr
+    by_batch = cli("batch", "-", input=json.dumps({"trauma": "no", "problems": [{key: 1}]}) + "\n")
+    assert by_batch.exit_code == 1
+    assert len(by_batch.stdout) < 400
+    assert json.loads(by_batch.stdout)["error"].startswith("problem 1: ")
