@@ -253,12 +253,51 @@ CASES: dict[str, tuple[dict[str, Any], list[str], list[str]]] = {
         ["M47.20"],
         ["region"],
     ),
+    "underlying condition not documented: the site code, with a query": (
+        {**LOW_BACK, "region": "cervical", "condition": "not_documented"},
+        ["M54.2"],
+        ["condition"],
+    ),
+    "lumbar stenosis, claudication not documented: coded without, with a query": (
+        {**LOW_BACK, "condition": "stenosis", "claudication": "not_documented"},
+        ["M48.061"],
+        ["claudication"],
+    ),
+    "a fracture without trauma, its cause not documented: collapsed vertebra NOS": (
+        {
+            "trauma": "no",
+            "fracture_cause": "not_documented",
+            "region": "lumbar",
+            "encounter": "initial",
+        },
+        ["M48.56XA"],
+        ["fracture_cause"],
+    ),
     "neck and low back pain: a code for each site": (
         {**LOW_BACK, "region": ["cervical", "lumbar"], "lumbar_cause": "other"},
         ["M54.2", "M54.59"],
         [],
     ),
 }
+
+
+def test_every_question_that_takes_not_documented_is_queried_by_a_case(cli: Cli) -> None:
+    """The cases above cover `not_documented` for each question of the shipped vocabulary
+    that offers it, read from `backcoder questions --json` (a new one fails here)."""
+    result = cli("questions", "--json")
+    assert result.exit_code == 0, result.stderr
+    offering = {
+        question["id"]
+        for question in json.loads(result.stdout)
+        if any(choice["id"] == "not_documented" for choice in question["choices"])
+    }
+    covered = {
+        question
+        for answers, _, queried in CASES.values()
+        for question in queried
+        if answers.get(question) == "not_documented"
+    }
+    assert offering == covered
 
 
 def _answers(case: dict[str, Any]) -> dict[str, Any]:
