@@ -530,11 +530,17 @@ def test_a_shared_answer_every_problem_overrides_is_unused(cli: Cli, tmp_path: P
     assert json.loads(by_flags.stdout)["unused"] == {"region": "cervical"}
 
     two = {**record, "problems": [{"region": "lumbar"}, {"region": "thoracic"}]}
-    lines = [json.dumps(record), json.dumps(record), json.dumps(two)]
+    taken = {**record, "problems": [{"region": "lumbar"}, {"nerve": "none"}]}  # 2 takes it
+    lines = [json.dumps(record), json.dumps(record), json.dumps(two), json.dumps(taken)]
     batch = cli("batch", "-", input="\n".join(lines) + "\n")
     assert batch.exit_code == 0, batch.stderr
     results = [json.loads(text) for text in batch.stdout.splitlines()]
-    assert [r["unused"] for r in results] == [{"region": "cervical"}] * 3
+    assert [r["unused"] for r in results] == [{"region": "cervical"}] * 3 + [{}]
+    assert [c["code"] for c in results[3]["codes"]] == ["M54.59", "M54.2"]
+    taken_file = tmp_path / "taken.json"
+    taken_file.write_text(json.dumps(taken), encoding="utf-8")
+    by_code = cli("code", "--no-input", "--json", "--answers", str(taken_file))
+    assert json.loads(by_code.stdout)["unused"] == {}
 
 
 def test_save_writes_a_record_with_problems_that_replays(cli: Cli, tmp_path: Path) -> None:
