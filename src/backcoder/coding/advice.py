@@ -15,7 +15,7 @@ from backcoder.engine.walk import Engine, PathStep, Pending, Refusal
 from backcoder.errors import BackcoderError
 from backcoder.icd.tabular import Tabular, fiscal_year
 from backcoder.language.knowledge import Knowledge
-from backcoder.language.model import NOT_DOCUMENTED, Citation, OutcomeQuery, RuleSet
+from backcoder.language.model import NOT_DOCUMENTED, AskNode, Citation, OutcomeQuery, RuleSet
 
 QUERY_CLOSING_OPTIONS = ("Other (please specify)", "Clinically undetermined")
 NOTE_LABELS = {"excludes1": "Excludes1", "excludes2": "Excludes2", "inclusion": "Inclusion term"}
@@ -54,43 +54,66 @@ def physician_queries(
 ) -> tuple[Query, ...]:
     """A compliant query for every `not_documented` answer, and for each detail an outcome
     says its code cannot carry (`raised`): the documented facts, one open question, every
-    clinically reasonable option plus "other" and "clinically undetermined". A value the
-    tree refuses at the documented site (`hints`' ruled_out: sacroiliitis for neck pain, a
-    disc for the coccyx) is not a clinically reasonable option, so it is not offered."""
+    clinically reasonable option plus "other" and "clinically undetermined".
+
+    One query a detail: an outcome's query about a question already answered
+    `not_documented` words that query (it knows the site: "C7 or T1") rather than asking
+    twice. The options are the values the tree accepts where it asked the question (a
+    lumbar fracture's vertebra is L1 to L5), as the walker offers them; a value the tree
+    refuses at the documented site (`hints`' ruled_out: sacroiliitis for neck pain, a disc
+    for the coccyx) is not a clinically reasonable option either, so it is not offered."""
+    asked_at = {step.question: step.node for step in path}
+    wording = {extra.about: extra.text for extra in raised}
     ruled_out = {hint.question: hint.ruled_out for hint in hints}
     queries = []
     for position, step in enumerate(path):
         if not undocumented(step):
             continue
-        question = rules.questions[step.question]
-        impossible = ruled_out.get(step.question, frozenset())
-        options = [
-            choice.label
-            for key, choice in question.choices.items()
-            if key != NOT_DOCUMENTED and key not in impossible
-        ]
         queries.append(
             Query(
                 question=step.question,
                 indicators=documented_facts(rules, path[:position]),
-                query=question.query or "",
-                options=(*options, *QUERY_CLOSING_OPTIONS),
+                query=wording.pop(step.question, None)
+                or rules.questions[step.question].query
+                or "",
+                options=_options(rules, step.question, step.node, ruled_out),
             )
         )
     for extra in raised:
-        question = rules.questions[extra.about]
-        options = [
-            choice.label for key, choice in question.choices.items() if key != NOT_DOCUMENTED
-        ]
+        if extra.about not in wording:
+            continue  # it worded the query of a `not_documented` answer above
         queries.append(
             Query(
                 question=extra.about,
                 indicators=documented_facts(rules, path),
                 query=extra.text,
-                options=(*options, *QUERY_CLOSING_OPTIONS),
+                options=_options(rules, extra.about, asked_at.get(extra.about), ruled_out),
             )
         )
     return tuple(queries)
+
+
+def _options(
+    rules: RuleSet,
+    question_id: str,
+    node: str | None,
+    ruled_out: Mapping[str, frozenset[str]],
+) -> tuple[str, ...]:
+    """A query's options: the question's documented values that the node asking it accepts
+    (all of them where it restricts none, or where no node on the path asked it), less
+    those the tree refuses at the documented site."""
+    question = rules.questions[question_id]
+    asking = rules.nodes.get(node) if node is not None else None
+    offered = asking.only if isinstance(asking, AskNode) else None
+    impossible = ruled_out.get(question_id, frozenset())
+    labels = [
+        choice.label
+        for key, choice in question.choices.items()
+        if key != NOT_DOCUMENTED
+        and (offered is None or key in offered)
+        and key not in impossible
+    ]
+    return (*labels, *QUERY_CLOSING_OPTIONS)
 
 
 def documented_facts(rules: RuleSet, path: Iterable[PathStep]) -> tuple[str, ...]:

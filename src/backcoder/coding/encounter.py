@@ -72,7 +72,7 @@ def code_encounter(
         code_problem(coder, shared, answers, number, missing_hint)
         for number, answers in enumerate(own, 1)
     )
-    return coder.assembler.assemble(shared, results)
+    return coder.assembler.assemble(shared, results, own)
 
 
 def code_problem(
@@ -181,10 +181,21 @@ class Assembler:
         self._plans: dict[Any, Plan] = {}
 
     def assemble(
-        self, shared: Mapping[str, Answer], results: Sequence[ProblemResult]
+        self,
+        shared: Mapping[str, Answer],
+        results: Sequence[ProblemResult],
+        own: Sequence[Mapping[str, Answer]],
     ) -> EncounterResult:
+        """The encounter of `results`, each problem walked with `shared` under its `own`
+        answers. A shared answer is unused when no problem took it: its path did not ask the
+        question, or the problem gave its own answer there (so the shared one was set aside)."""
         codes, rationale = self.codes(results)
-        asked = {step.question for result in results for step in result.path}
+        asked = {
+            step.question
+            for result, answers in zip(results, own, strict=True)
+            for step in result.path
+            if step.question not in answers
+        }
         return EncounterResult(
             codes=codes,
             rationale=rationale,

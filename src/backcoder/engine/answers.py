@@ -158,11 +158,16 @@ def resolve_value(question_id: str, question: Question, word: str) -> str:
         raise AnswerError(f"{confusable} ({choices_text(question_id, question)})")
     hint = closest(wanted, question.choices)
     suggestion = f" (did you mean {' or '.join(hint)}?)" if hint else ""
-    shown = word if len(word) <= 40 else word[:37] + "..."
     raise AnswerError(
-        f"{shown!r} is not a choice for {question_id}{suggestion}; "
+        f"{abridged(word)!r} is not a choice for {question_id}{suggestion}; "
         f"{choices_text(question_id, question)}"
     )
+
+
+def abridged(word: str) -> str:
+    """A word as an error line shows it: whole up to 40 characters, else its start and
+    "...", so that a pasted blob still gives one readable line."""
+    return word if len(word) <= 40 else word[:37] + "..."
 
 
 def parse_answer(rules: RuleSet, question_id: str, raw: object, source: Source) -> Answer:
@@ -198,8 +203,8 @@ def question_for(rules: RuleSet, question_id: str) -> Question:
     except KeyError:
         if question_id[:1] == "_":
             raise AnswerError(
-                f"{question_id!r} is not a question: keys beginning with _ (a record id) go at "
-                "the top level of a record, which carries them into its result"
+                f"{abridged(question_id)!r} is not a question: keys beginning with _ (a record id) "
+                "go at the top level of a record, which carries them into its result"
             ) from None
         confusable = lookalike(question_id, rules.questions)
         if confusable:
@@ -207,7 +212,8 @@ def question_for(rules: RuleSet, question_id: str) -> Question:
         hint = closest(question_id, rules.questions)
         suggestion = f"did you mean {' or '.join(hint)}? " if hint else ""
         raise AnswerError(
-            f"unknown question id {question_id!r}: {suggestion}`backcoder questions` lists them all"
+            f"unknown question id {abridged(question_id)!r}: {suggestion}"
+            "`backcoder questions` lists them all"
         ) from None
 
 

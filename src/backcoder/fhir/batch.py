@@ -22,6 +22,8 @@ from backcoder.fhir.conditions import error_bundle, record_system, result_bundle
 from backcoder.files.reading import (
     MAX_BATCH_LINE,
     MAX_DEPTH,
+    DuplicateKey,
+    carried_despite_duplicates,
     json_kind,
     refuse_duplicates,
     too_deep,
@@ -42,6 +44,11 @@ _strict_json = json.JSONDecoder(
     parse_constant=_refuse_constant, object_pairs_hook=refuse_duplicates
 ).decode
 """Refusing NaN, and a key given twice in one object (json.loads keeps the later one)."""
+
+
+def _record_id(ident: Any) -> str | None:
+    """A line's `_id` as the Bundle identifier's value: text as it is, else its JSON."""
+    return None if ident is None else ident if isinstance(ident, str) else json.dumps(ident)
 
 
 class Failure(NamedTuple):
@@ -91,7 +98,7 @@ class FhirBatch:
         return (
             BUNDLE_START
             + '"identifier":'
-            + json.dumps(identifier)
+            + json.dumps(identifier, separators=(",", ":"))
             + ","
             + outcome[len(BUNDLE_START) :]
         )
@@ -109,13 +116,16 @@ class FhirBatch:
             return None, Failure("not UTF-8 text: each line is a JSON object of answers, in UTF-8")
         except RecursionError:
             return None, Failure(f"nested more than {MAX_DEPTH} levels deep")
+        except DuplicateKey as exc:
+            ident = dict(carried_despite_duplicates(text)).get("_id")
+            message = f"not valid JSON ({exc}): each line is a JSON object of answers"
+            return _record_id(ident), Failure(message)
         except ValueError as exc:
             problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
             return None, Failure(f"{problem}: each line is a JSON object of answers")
         if type(data) is not dict:
             return None, Failure(f"{json_kind(data)}, not a JSON object of answers")
-        ident = data.get("_id")
-        record = None if ident is None else ident if isinstance(ident, str) else json.dumps(ident)
+        record = _record_id(data.get("_id"))
         answers = {key: value for key, value in data.items() if not key.startswith("_")}
         key = json.dumps(answers, sort_keys=True)
         outcome = self._bundles.get(key)

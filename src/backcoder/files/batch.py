@@ -52,6 +52,7 @@ from backcoder.files.reading import (
     MAX_BATCH_LINE,
     MAX_DEPTH,
     DuplicateKey,
+    carried_despite_duplicates,
     json_kind,
     refuse_duplicates,
     too_deep,
@@ -190,7 +191,7 @@ class BatchCoder:
             return _error_line(number, (), message), False, None
         except DuplicateKey as exc:
             message = f"{exc}: give each answer once (a list for several values)"
-            return _error_line(number, (), message), False, None
+            return _error_line(number, carried_despite_duplicates(text), message), False, None
         except ValueError as exc:
             problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
             message = f"{problem}: each line is a JSON object of answers"
@@ -369,7 +370,12 @@ class BatchCoder:
         unused = {key: answer.as_json() for key, answer in own.items() if key not in asked}
         given = shared.given
         replayed = {k: v for k, v in path.answers.items() if given.get(k) != v}
-        return _Entry(path, f'{path.body}, "unused": {_to_json(unused)}}}', _to_json(replayed))
+        return _Entry(
+            path,
+            f'{path.body}, "unused": {_to_json(unused)}}}',
+            _to_json(replayed),
+            frozenset(own),
+        )
 
     def _visit(self, shared: _Shared, entries: list[_Entry]) -> str:
         """A visit's JSON after its line prefix: the encounter's fields (kept per distinct
@@ -383,7 +389,7 @@ class BatchCoder:
             [
                 core,
                 ', "unused": ',
-                shared.unused(paths),
+                shared.unused(entries),
                 ', "answers": ',
                 shared.answers_head,
                 ", ".join([entry.replay for entry in entries]),
@@ -639,21 +645,28 @@ class _Shared:
             _to_json(self.given)[:-1] + ', "problems": [' if self.given else '{"problems": ['
         )
 
-    def unused(self, paths: list[_Path]) -> str:
-        """The shared answers that no problem's path asked for, as JSON."""
+    def unused(self, entries: list[_Entry]) -> str:
+        """The shared answers that no problem took, as JSON: its path did not ask the
+        question, or the problem answered it itself."""
         if not self.parsed:
             return "{}"
-        unused = [key for key in self.given if not any(key in path.asked for path in paths)]
+        unused = [
+            key
+            for key in self.given
+            if not any(key in entry.path.asked and key not in entry.own for entry in entries)
+        ]
         return _to_json({key: self.given[key] for key in unused}) if unused else "{}"
 
 
 class _Entry(NamedTuple):
     """A problem of a visit: its path, its JSON in the visit's `problems` (with its own
-    unused answers) and its answers in the replayable record."""
+    unused answers), its answers in the replayable record, and the ids it answered itself
+    (a shared answer it set aside is not one it took)."""
 
     path: _Path
     text: str
     replay: str
+    own: frozenset[str]
 
 
 _UNFIT = object()

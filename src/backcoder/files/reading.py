@@ -104,6 +104,54 @@ def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def carried_despite_duplicates(text: str) -> list[tuple[str, Any]]:
+    """The `_` keys (a record id) of a JSON object refused for a key given twice, where they
+    can still be read unchanged: each given once at the top level, no key given twice inside
+    its value. A batch's error line then still carries its record id, so results join back
+    to their records; where an id itself is in doubt, nothing is carried."""
+    doubtful: set[int] = set()
+    last: list[list[tuple[str, Any]]] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(pairs)
+        if len(found) != len(pairs):
+            doubtful.add(id(found))
+        last[:] = [pairs]
+        return found
+
+    try:
+        data = json.JSONDecoder(object_pairs_hook=hook, parse_constant=_no_constant).decode(text)
+    except (ValueError, RecursionError):
+        return []
+    if type(data) is not dict or too_deep(data):
+        return []
+    pairs = last[0]  # the outermost object closes last
+    names = [key for key, _ in pairs]
+    return [
+        (key, value)
+        for key, value in pairs
+        if key[:1] == "_" and names.count(key) == 1 and not _holds(value, doubtful)
+    ]
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _holds(value: Any, doubtful: set[int]) -> bool:
+    """Whether `value` is or holds one of the objects in `doubtful` (iteratively)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if id(item) in doubtful:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class DuplicateKey(ValueError):
     """A key given twice in one JSON object."""
 
