@@ -238,3 +238,28 @@ def test_a_note_that_is_not_utf8_text_is_one_line_and_exit_2(
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("backcoder: ") and result.stderr.count("\n") == 1
     assert words in result.stderr
+
+
+def test_words_that_settle_only_when_negated_are_not_set_aside_when_not_negated(
+    cli: Any,
+) -> None:
+    """ "Positive for numbness" in the ROS, "wife has sciatica", "possible radiculopathy": each is
+    set aside for what it says (or not at all), never as nerve=none or lumbago=no, which only
+    their negation would say; a negated mention in the ROS is still set aside as none."""
+    note = (
+        "HPI: 52 yo M with LBP x 2 wks, no injury. His wife has sciatica.\n"
+        "ROS:\n"
+        "Musculoskeletal: Positive for back pain, sciatica.\n"
+        "Neurological: Positive for numbness. Negative for tingling.\n"
+        "Assessment: LBP. Possible radiculopathy.\n"
+    )
+    data = coded(cli, "--note", "-", input=note)
+    aside = {(s["id"], s["value"], s["quote"], s["reason"]) for s in data["set_aside"]}
+    assert ("nerve", "sciatica", "sciatica", "family") in aside
+    assert ("nerve", "sciatica", "sciatica", "review_of_systems") in aside
+    assert ("nerve", "radiculopathy", "radiculopathy", "hypothetical") in aside
+    assert ("nerve", "none", "tingling", "review_of_systems") in aside
+    inverted = {entry for entry in aside if entry[1] in {"none", "no"} and entry[2] != "tingling"}
+    assert inverted == set()
+    assert codes(data) == ["M54.50"]
+    assert "nerve" in {query["question"] for query in data["queries"]}

@@ -176,6 +176,11 @@ class NoteReader:
             spec = self.notes.questions[target.question]
             section, role, reason, title = self._section(layout, target.span.start)
             status, cue = _status(target)
+            if _needs_negation(target) and not _negated(target):
+                # words that settle only when negated ("numbness" for nerve=none), here not
+                # negated ("Positive for numbness" in the ROS, "wife has sciatica"): they
+                # would say nothing even where they counted, so nothing is set aside
+                continue
             allowed = target.pattern.sections or spec.sections
             why, because = None, ""
             if status in _NEVER_TAKEN:
@@ -541,6 +546,16 @@ def _status(target: Target) -> tuple[str, str]:
         if category in found:
             return status, found[category]
     return "asserted", ""
+
+
+def _needs_negation(target: Target) -> bool:
+    """The pattern settles its value only from a negated mention ("denies radiating pain")."""
+    return "negated" in target.pattern.when and "asserted" not in target.pattern.when
+
+
+def _negated(target: Target) -> bool:
+    """ConText negates the mention, whatever else modifies it ("mother denies sciatica")."""
+    return any(category == "NEGATED_EXISTENCE" for category, _ in target.modifiers)
 
 
 def _distance(first: Mention, second: Mention) -> int:
