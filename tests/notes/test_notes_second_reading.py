@@ -263,3 +263,35 @@ def test_words_that_settle_only_when_negated_are_not_set_aside_when_not_negated(
     assert inverted == set()
     assert codes(data) == ["M54.50"]
     assert "nerve" in {query["question"] for query in data["queries"]}
+
+
+# notes.md: an explicit negation settles an answer ("denies numbness or tingling" → nerve=none,
+# "insidious onset" → trauma=no), however the template or the clinician words it
+@pytest.mark.parametrize(
+    ("sentence", "question", "value"),
+    [
+        ("No radicular symptoms.", "nerve", "none"),
+        ("Denies numbness or tingling.", "nerve", "none"),
+        ("Denies: numbness, tingling, weakness.", "nerve", "none"),
+        ("Neuro: negative for numbness or tingling.", "nerve", "none"),
+        ("Neuro: neg for numbness or tingling.", "nerve", "none"),
+        ("Radicular symptoms: negative.", "nerve", "none"),
+        ("Pain does not radiate to the legs.", "nerve", "none"),
+        ("No injury.", "trauma", "no"),
+        ("Denies trauma.", "trauma", "no"),
+        ("Insidious onset.", "trauma", "no"),
+        ("Onset was insidious.", "trauma", "no"),
+        ("Onset: insidious.", "trauma", "no"),
+        ("Pain began 3 weeks ago, insidious in onset.", "trauma", "no"),
+        ("Pt denies any recent falls or injuries.", "trauma", "no"),
+    ],
+)
+def test_an_explicit_negation_settles_the_answer(
+    cli: Any, sentence: str, question: str, value: str
+) -> None:
+    note = f"HPI: 48 yo F with LBP x 3 wks. {sentence}\nAssessment: LBP.\n"
+    data = coded(cli, "--note", "-", input=note)
+    taken = [e for e in data["evidence"] if e["id"] == question]
+    assert [e["value"] for e in taken] == [value]
+    assert taken[0]["section"] == "hpi" and taken[0]["quote"] in sentence
+    assert step(data, question) == {"question": question, "answer": value, "source": "note"}
