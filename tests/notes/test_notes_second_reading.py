@@ -295,3 +295,40 @@ def test_an_explicit_negation_settles_the_answer(
     assert [e["value"] for e in taken] == [value]
     assert taken[0]["section"] == "hpi" and taken[0]["quote"] in sentence
     assert step(data, question) == {"question": question, "answer": value, "source": "note"}
+
+
+def test_without_the_extra_a_batch_line_with_a_note_is_an_error_line(tmp_path: Path) -> None:
+    """The batch goes on: lines with a note say what to install, the others are coded."""
+    import subprocess
+    import sys
+
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(
+        json.dumps({"_id": "n", "note": "Assessment: LBP."})
+        + "\n"
+        + json.dumps(
+            {
+                "_id": "a",
+                "trauma": "no",
+                "region": "cervical",
+                "nerve": "none",
+                "pain_course": "acute",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    hidden = (
+        "import sys; sys.modules['medspacy'] = None; sys.modules['spacy'] = None;"
+        "from backcoder.cli import main;"
+        f"sys.argv = ['backcoder', 'batch', {str(lines)!r}]; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", hidden], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    noted, plain = (json.loads(line) for line in result.stdout.splitlines())
+    assert noted["_id"] == "n"
+    assert noted["error"] == "reading a note needs the notes extra: pip install 'backcoder[notes]'"
+    assert plain["_id"] == "a" and codes(plain) == ["M54.2"]
+    assert result.stderr.count("\n") == 1
