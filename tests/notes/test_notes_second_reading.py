@@ -332,3 +332,16 @@ def test_without_the_extra_a_batch_line_with_a_note_is_an_error_line(tmp_path: P
     assert noted["error"] == "reading a note needs the notes extra: pip install 'backcoder[notes]'"
     assert plain["_id"] == "a" and codes(plain) == ["M54.2"]
     assert result.stderr.count("\n") == 1
+
+
+def test_the_assessment_over_the_hpi_is_the_conflicts_rule(cli: Any) -> None:
+    """notes.md: the assessment wins and the conflict is reported, saying so, also when the
+    HPI's "No trauma." names no site and so reads as the visit's."""
+    note = note_text("s06-ed-contradiction-strain")
+    data = coded(cli, "--note", "-", input=note)
+    (conflict,) = data["conflicts"]
+    assert (conflict["id"], conflict["value"], conflict["overridden"]) == ("trauma", "yes", "no")
+    assert conflict["section"] == "hpi"
+    assert note[conflict["start"] : conflict["end"]] == conflict["quote"] == "trauma"
+    assert conflict["rule"] == "the assessment section wins over the hpi section"
+    assert step(data, "trauma")["answer"] == "yes" and codes(data) == ["S39.012A"]

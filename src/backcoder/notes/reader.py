@@ -428,10 +428,19 @@ class NoteReader:
                     winner = _evidence_for(reading, number, question, value)
                     loser = _evidence_for(reading, None, question, other)
                     if winner and loser:
-                        reading.conflicts.append(_conflict(winner, loser, "problem"))
+                        # the assessment's strain over the HPI's "no trauma" won by its section,
+                        # whichever of them names the problem's site
+                        higher = self._rank(winner.section) > self._rank(loser.section)
+                        rule = "section" if higher else "problem"
+                        reading.conflicts.append(_conflict(winner, loser, rule))
             reading.problems.append(answers)
         if len(problems) <= 1:
             _flatten(reading)
+
+    def _rank(self, section: str) -> int:
+        """The standing of a section by its name (an unknown or no title: any)."""
+        known = self.notes.sections.get(section)
+        return RANK.get(known.role if known is not None else "any", 0)
 
     def _unless(self, mentions: list[Mention]) -> list[Mention]:
         """Drop implied mentions whose pattern's `unless` answers are in the same problem."""
