@@ -345,3 +345,24 @@ def test_the_assessment_over_the_hpi_is_the_conflicts_rule(cli: Any) -> None:
     assert note[conflict["start"] : conflict["end"]] == conflict["quote"] == "trauma"
     assert conflict["rule"] == "the assessment section wins over the hpi section"
     assert step(data, "trauma")["answer"] == "yes" and codes(data) == ["S39.012A"]
+
+
+# "s/p" and "hx" make what follows history, up to words that say it goes on today
+@pytest.mark.parametrize(
+    ("assessment", "expected"),
+    [
+        ("s/p L4-5 fusion with persistent chronic LBP.", ["M54.50", "G89.29"]),
+        ("Status post L5-S1 microdiscectomy with ongoing left sciatica and LBP.", ["M54.42"]),
+        ("s/p L4-5 fusion 2018 with residual left L5 radiculopathy.", ["M54.16"]),
+        ("LBP. Hx of L4-5 HNP with left radiculopathy in 2015.", ["M54.50"]),
+        ("LBP. s/p L4-5 microdiscectomy for sciatica.", ["M54.50"]),
+    ],
+)
+def test_history_ends_where_the_note_says_it_goes_on(
+    cli: Any, assessment: str, expected: list[str]
+) -> None:
+    note = f"HPI: 62 yo M, no new injury, no bowel or bladder changes.\nAssessment: {assessment}\n"
+    data = coded(cli, "--note", "-", input=note)
+    assert codes(data) == expected
+    historical = {s["quote"] for s in data["set_aside"] if s["reason"] == "historical"}
+    assert "L4-5" in historical or "L5-S1" in historical
