@@ -161,7 +161,15 @@ def test_evidence_offsets_are_code_points_after_accents_emoji_cjk_and_crlf(
     )
     path = tmp_path / "note.txt"
     path.write_bytes(text.encode("utf-8"))
-    for data in (coded(cli, "--note", str(path)), coded(cli, "--note", "-", input=text)):
+    line = json.dumps({"_id": "ü", "note": text}, ensure_ascii=False) + "\n"
+    batched = cli("batch", "-", input=line)
+    assert batched.exit_code == 0, batched.stderr
+    readings = (
+        coded(cli, "--note", str(path)),
+        coded(cli, "--note", "-", input=text),
+        json.loads(batched.stdout),
+    )
+    for data in readings:
         assert codes(data) == ["M51.16"]
         for item in [*data["evidence"], *data["set_aside"], *data["conflicts"]]:
             assert text[item["start"] : item["end"]] == item["quote"]
