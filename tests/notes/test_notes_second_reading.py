@@ -374,3 +374,22 @@ def test_history_ends_where_the_note_says_it_goes_on(
     assert codes(data) == expected
     historical = {s["quote"] for s in data["set_aside"] if s["reason"] == "historical"}
     assert "L4-5" in historical or "L5-S1" in historical
+
+
+# Laterality (I.B.13): sciatica in both legs has no bilateral code, so a right and a left one
+@pytest.mark.parametrize(
+    "assessment",
+    [
+        "LBP with sciatica in both legs.",
+        "LBP with sciatica into BLE.",
+        "Lumbago with sciatica, both legs.",
+        "Lumbago with sciatica of both lower extremities.",
+        "LBP w/ b/l sciatica.",
+        "LBP with sciatica radiating down BLE.",
+    ],
+)
+def test_sciatica_in_both_legs_codes_right_and_left(cli: Any, assessment: str) -> None:
+    note = f"HPI: 45 yo F with back pain x 3 wks, no injury.\nAssessment: {assessment}\n"
+    data = coded(cli, "--note", "-", input=note)
+    assert codes(data) == ["M54.41", "M54.42"]
+    assert step(data, "side") == {"question": "side", "answer": "bilateral", "source": "note"}
