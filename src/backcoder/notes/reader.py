@@ -176,6 +176,11 @@ class NoteReader:
             spec = self.notes.questions[target.question]
             section, role, reason, title = self._section(layout, target.span.start)
             status, cue = _status(target)
+            if _needs_negation(target) and not _negated(target):
+                # words that settle only when negated ("numbness" for nerve=none), here not
+                # negated ("Positive for numbness" in the ROS, "wife has sciatica"): they
+                # would say nothing even where they counted, so nothing is set aside
+                continue
             allowed = target.pattern.sections or spec.sections
             why, because = None, ""
             if status in _NEVER_TAKEN:
@@ -423,10 +428,19 @@ class NoteReader:
                     winner = _evidence_for(reading, number, question, value)
                     loser = _evidence_for(reading, None, question, other)
                     if winner and loser:
-                        reading.conflicts.append(_conflict(winner, loser, "problem"))
+                        # the assessment's strain over the HPI's "no trauma" won by its section,
+                        # whichever of them names the problem's site
+                        higher = self._rank(winner.section) > self._rank(loser.section)
+                        rule = "section" if higher else "problem"
+                        reading.conflicts.append(_conflict(winner, loser, rule))
             reading.problems.append(answers)
         if len(problems) <= 1:
             _flatten(reading)
+
+    def _rank(self, section: str) -> int:
+        """The standing of a section by its name (an unknown or no title: any)."""
+        known = self.notes.sections.get(section)
+        return RANK.get(known.role if known is not None else "any", 0)
 
     def _unless(self, mentions: list[Mention]) -> list[Mention]:
         """Drop implied mentions whose pattern's `unless` answers are in the same problem."""
@@ -541,6 +555,16 @@ def _status(target: Target) -> tuple[str, str]:
         if category in found:
             return status, found[category]
     return "asserted", ""
+
+
+def _needs_negation(target: Target) -> bool:
+    """The pattern settles its value only from a negated mention ("denies radiating pain")."""
+    return "negated" in target.pattern.when and "asserted" not in target.pattern.when
+
+
+def _negated(target: Target) -> bool:
+    """ConText negates the mention, whatever else modifies it ("mother denies sciatica")."""
+    return any(category == "NEGATED_EXISTENCE" for category, _ in target.modifiers)
 
 
 def _distance(first: Mention, second: Mention) -> int:
