@@ -65,7 +65,7 @@ def test_bad_lines_give_inline_errors_and_exit_1(cli: Any, tmp_path: Path) -> No
     assert "empty line" in errors[3]
     assert "not a JSON object" in errors[4]
     assert "unknown question id 'regoin'" in errors[5] and out[4]["_id"] == 5
-    assert "'maybe' is not a choice for trauma" in errors[6]
+    assert "trauma: 'maybe' is not one of" in errors[6]
     assert "missing answer for nerve" in errors[7] and "add it to the line" in errors[7]
     assert "6 of 8 lines had errors" in result.stderr
 
@@ -137,7 +137,7 @@ def test_json_types_are_never_confused(cli: Any, tmp_path: Path) -> None:
         _, out = batch_of(cli, tmp_path, lines)
         by_value = {first: out[0], second: out[1]}
         assert by_value["true"]["codes"][0]["code"] == "S39.012A"
-        assert "'1' is not a choice for trauma" in by_value["1"]["error"]
+        assert "trauma: '1' is not one of" in by_value["1"]["error"]
 
 
 def test_the_id_fast_path_gives_what_full_parsing_gives(cli: Any, tmp_path: Path) -> None:

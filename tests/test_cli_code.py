@@ -74,7 +74,7 @@ def test_unused_answers_are_reported_not_refused(cli: Any) -> None:
         (["-a", "regoin=lumbar"], "unknown question id 'regoin': did you mean region"),
         (
             ["-a", "trauma=maybe"],
-            "'maybe' is not a choice for trauma; trauma takes yes, no, not_documented",
+            "trauma: 'maybe' is not one of yes, no, not_documented",
         ),
         (["-a", "trauma=yes,no"], "trauma takes one value"),
         (["-a", "region=lumbar,not_documented"], "region=not_documented cannot be combined"),

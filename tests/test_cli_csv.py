@@ -36,7 +36,7 @@ def test_csv_in_csv_out_in_order_with_errors_as_rows(cli: Any, tmp_path: Path) -
     assert [row["line"] for row in rows] == ["2", "3", "4", "5"]  # the header is line 1
     assert rows[0]["codes"] == "M54.2,M54.59"
     assert rows[1]["codes"] == "M54.6"
-    assert rows[2]["codes"] == "" and "'maybe' is not a choice for trauma" in rows[2]["error"]
+    assert rows[2]["codes"] == "" and "trauma: 'maybe' is not one of" in rows[2]["error"]
     assert rows[3]["codes"] == "M54.50" and rows[3]["error"] == ""
 
 

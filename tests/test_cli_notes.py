@@ -345,7 +345,7 @@ def test_the_walker_shows_what_the_note_settled_takes_changes_and_asks_the_rest(
         assert "red_flags=fever_infection" in review  # the ROS line, set aside
         child.sendline("nerve=sciatik")
         child.expect(REVIEW)
-        assert "'sciatik' is not a choice for nerve" in child.before
+        assert "nerve: 'sciatik' is not one of" in child.before
         child.sendline("pain_course=chronic")
         child.expect(REVIEW)
         assert "pain_course = chronic  (prompt, over the note's acute)" in child.before

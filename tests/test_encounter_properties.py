@@ -182,7 +182,7 @@ def test_a_shared_answer_is_overridden_by_a_problem(cli: Any, tmp_path: Path) ->
         ({"problems": [NECK, "lumbar"]}, "problem 2: an object of answers, not text"),
         (
             {"problems": [NECK, {"region": "lumbr"}]},
-            "problem 2: 'lumbr' is not a choice for region",
+            "problem 2: region: 'lumbr' is not one of",
         ),
         (
             {"problems": [NECK, {"trauma": "no", "nerve": "none"}]},

@@ -332,7 +332,7 @@ def _response(**changes: Any) -> dict[str, Any]:
         ),
         (
             _response(item=[{"linkId": "trauma", "answer": [{"valueCoding": {"code": "maybe"}}]}]),
-            "'maybe' is not a choice for trauma; trauma takes yes, no, not_documented",
+            "trauma: 'maybe' is not one of yes, no, not_documented",
         ),
         (
             _response(item=[{"linkId": "trama", "answer": [{"valueCoding": {"code": "no"}}]}]),
@@ -443,7 +443,7 @@ def test_batch_writes_one_bundle_per_line(cli: Any, tmp_path: Path) -> None:
     first = len(CASES_TABLE) + 1
     assert (
         messages[0]
-        == f"line {first}: 'maybe' is not a choice for trauma; trauma takes yes, no, not_documented"
+        == f"line {first}: trauma: 'maybe' is not one of yes, no, not_documented"
     )
     assert messages[1].startswith(f"line {first + 1}: not valid JSON")
     assert re.match(

@@ -84,7 +84,7 @@ def _choose(word: str, question_id: str, allowed: tuple[str, ...]) -> str:
     confusable = lookalike(word, allowed)
     if confusable:
         raise AnswerError(confusable)
-    raise AnswerError(f"{word!r} is not a choice for {question_id}; {', '.join(allowed)}")
+    raise AnswerError(f"{question_id}: {word!r} is not one of {', '.join(allowed)}")
 
 
 ANOTHER = "another problem"

@@ -157,10 +157,10 @@ def resolve_value(question_id: str, question: Question, word: str) -> str:
     if confusable:
         raise AnswerError(f"{confusable} ({choices_text(question_id, question)})")
     hint = closest(wanted, question.choices)
-    suggestion = f" (did you mean {' or '.join(hint)}?)" if hint else ""
+    suggestion = f"; did you mean {' or '.join(hint)}?" if hint else ""
     raise AnswerError(
-        f"{abridged(word)!r} is not a choice for {question_id}{suggestion}; "
-        f"{choices_text(question_id, question)}"
+        f"{question_id}: {abridged(word)!r} is not one of "
+        f"{', '.join(question.choices)}{suggestion}"
     )
 
 
