@@ -179,6 +179,12 @@ class Audited(NamedTuple):
         return any(item.severity is Severity.error for item in self.findings)
 
 
+def _only_nos(note: str) -> bool:
+    """An Excludes1 note that names the other code only for the condition not otherwise
+    specified ("collapsed vertebra NOS (M48.5)")."""
+    return " NOS (" in note
+
+
 class Auditor:
     """The audit of claims against the shipped releases, the whole tabular of the newest
     release and a rule file (the shipped back-pain rules when None)."""
@@ -544,7 +550,14 @@ class Auditor:
         for one, other in ((first, second), (second, first)):
             if self.is_definitive(other) and not self.is_definitive(one):
                 return one, other
-        if self.notes.note(first, second):
+        names, named_by = self.notes.note(first, second), self.notes.note(second, first)
+        if names and named_by and _only_nos(names) != _only_nos(named_by):
+            # Each note names the other (M80 excludes collapsed vertebra NOS, M48.5; M48.5
+            # excludes the fracture due to osteoporosis, M80.-): the note that names the
+            # other only as NOS does not hold once the claim gives the cause, so the code
+            # the unqualified note names is kept, whatever the claim's order (I.C.13.d.2).
+            return (second, first) if _only_nos(names) else (first, second)
+        if names:
             return first, second
         return second, first
 
