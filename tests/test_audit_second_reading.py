@@ -209,3 +209,76 @@ def test_a_note_on_the_claim_is_coded_and_names_the_specific_code(
     (finding,) = [f for f in line["findings"] if f["rule"] == "unspecified"]
     assert finding["severity"] == "warning"
     assert finding["suggest"] == ["M50.222"]
+
+
+# ------------------------------------------------------------------ the Dask recipe
+
+
+def test_parquet_with_the_csv_columns_audits_as_the_command_does(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The recipe reads Parquet with the CSV's columns: dx1, dx2, ... (in their number's
+    order, gaps skipped), dates as dates, answers as a JSON object in text. Each row's
+    result is what the command writes for the same claim in JSON Lines."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("dask.dataframe")
+    import datetime
+
+    from backcoder.audit.dask import audit_folder
+
+    answers = json.dumps(
+        {
+            "trauma": "no",
+            "attribution": "none",
+            "nerve": "none",
+            "region": "lumbar",
+            "lumbar_cause": "vertebrogenic",
+            "pain_course": "acute",
+        }
+    )
+    claims: list[dict[str, Any]] = [
+        {"_id": "p1", "date_of_service": "2025-06-01", "codes": ["M54.50", "S33.5XXA"]},
+        {"_id": "p2", "date_of_service": "2021-06-01", "codes": ["M54.5"]},
+        {"_id": "p3", "codes": ["M54.5"]},
+        {"_id": "p4", "date_of_service": "2025-06-01", "codes": ["M54.50"], "answers": answers},
+        {"_id": "p5", "date_of_service": "2025-06-01", "codes": ["M54.2"], "answers": "{"},
+    ]
+    source = tmp_path / "claims"
+    source.mkdir()
+    frame = pd.DataFrame(
+        {
+            "_id": [c["_id"] for c in claims],
+            "date_of_service": [
+                datetime.date.fromisoformat(c["date_of_service"])
+                if "date_of_service" in c
+                else None
+                for c in claims
+            ],
+            "dx2": [c["codes"][1] if len(c["codes"]) > 1 else None for c in claims],
+            "dx1": [c["codes"][0] for c in claims],
+            "dx3": [" "] * len(claims),
+            "answers": [c.get("answers") for c in claims],
+        }
+    )
+    frame.to_parquet(source / "part0.parquet")
+    audit_folder(source, tmp_path / "out")
+    got = (tmp_path / "out" / "part-00000.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = [json.dumps(c) for c in claims[:3]]
+    lines.append(json.dumps({**claims[3], "answers": json.loads(answers)}))
+    single = cli("audit", "-", input="\n".join(lines) + "\n").stdout.splitlines()
+    assert got[:4] == single
+    assert [f["rule"] for f in json.loads(got[3])["findings"]] == ["unspecified"]
+    assert "answers cell is not a JSON object" in json.loads(got[4])["error"]
+
+
+def test_parquet_with_a_column_no_claim_has_is_refused(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("dask.dataframe")
+    from backcoder.audit.dask import audit_folder
+    from backcoder.errors import BackcoderError
+
+    source = tmp_path / "claims"
+    source.mkdir()
+    pd.DataFrame({"patient": ["P1"], "dx1": ["M54.50"]}).to_parquet(source / "a.parquet")
+    with pytest.raises(BackcoderError, match="unknown CSV column 'patient'"):
+        audit_folder(source, tmp_path / "out")
