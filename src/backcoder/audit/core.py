@@ -310,7 +310,7 @@ class Auditor:
         if status is Status.NOT_JUDGED:
             return (self._not_judged(code, when),)
         if status is Status.NOT_A_CODE:
-            return (self._placeholder(code) or self._invalid(code, verdict, when),)
+            return (self._placeholder(code, when) or self._invalid(code, verdict, when),)
         return (self._not_valid(code, verdict, when),)
 
     def _release_source(self, verdict: Verdict) -> str:
@@ -338,18 +338,21 @@ class Auditor:
             code, Rule.invalid_code, message, "ICD-10-CM code set: " + "; ".join(names), nearest
         )
 
-    def _placeholder(self, code: str) -> AuditFinding | None:
+    def _placeholder(self, code: str, when: ReleaseForDate) -> AuditFinding | None:
         """A 7th character without the placeholder X before it (S33.5A, I.A.4), or
-        placeholder X without the 7th character (S33.5XX, I.A.5)."""
+        placeholder X without the 7th character (S33.5XX, I.A.5), when the code it stands
+        for can be reported on the date; otherwise None, and the code is judged as invalid,
+        with the codes of that date nearest to it (S30.11A in 2025: S30.11XA came in
+        FY2026)."""
         bare = undotted(code)
         if bare.endswith("X") and len(bare) > 4:
-            return self._padded_without_seventh(code, bare.rstrip("X"))
+            return self._padded_without_seventh(code, bare.rstrip("X"), when)
         if not 4 <= len(bare) <= 6 or not bare[-1].isalpha():
             return None
         stem = bare[:-1] if len(bare[:-1]) == 3 else f"{bare[:3]}.{bare[3:-1]}"
         padded = with_seventh_character(stem, bare[-1])
         info = self.index.info(padded)
-        if info is None or not info.billable:
+        if info is None or not info.billable or not self.releases.reportable_on([padded], when.day):
             return None
         message = (
             f"{code} is missing its placeholder X: the 7th character must stand in the 7th "
@@ -357,12 +360,16 @@ class Auditor:
         )
         return finding(code, Rule.missing_seventh, message, f"{self.guideline} I.A.4", [padded])
 
-    def _padded_without_seventh(self, code: str, bare_stem: str) -> AuditFinding | None:
+    def _padded_without_seventh(
+        self, code: str, bare_stem: str, when: ReleaseForDate
+    ) -> AuditFinding | None:
         stem = bare_stem if len(bare_stem) == 3 else f"{bare_stem[:3]}.{bare_stem[3:]}"
         info = self.index.info(stem)
         if info is None or not needs_seventh_character(info):
             return None
-        below = list(info.children)
+        below = list(self.releases.reportable_on(info.children, when.day))
+        if not below:
+            return None
         message = (
             f"{code} has placeholder X but no 7th character: an injury or fracture code needs "
             f"its 7th character for the encounter ({', '.join(below)})"
