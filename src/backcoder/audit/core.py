@@ -185,6 +185,12 @@ def _only_nos(note: str) -> bool:
     return " NOS (" in note
 
 
+def _reportable(judged: CodeJudgement | None) -> bool:
+    """Nothing about the code itself stops it being reported on the date (a code not
+    judged for a date is not ruled out: never guessed)."""
+    return judged is None or not any(item.severity is Severity.error for item in judged.findings)
+
+
 class Auditor:
     """The audit of claims against the shipped releases, the whole tabular of the newest
     release and a rule file (the shipped back-pain rules when None)."""
@@ -509,7 +515,7 @@ class Auditor:
             if first in documented and second in documented:
                 continue
             if self._neither_decides(first, second):
-                found.append(self._either(first, second, item.source))
+                found.append(self._either(first, second, item.source, by_code))
                 continue
             loser, keep = self._gives_way(first, second)
             flagged.add((loser, keep))
@@ -532,16 +538,20 @@ class Auditor:
             self.notes.note(first, second) and self.notes.note(second, first)
         )
 
-    def _either(self, first: str, second: str, note: str) -> AuditFinding:
+    def _either(
+        self, first: str, second: str, note: str, by_code: Mapping[str, CodeJudgement]
+    ) -> AuditFinding:
         """The finding for a pair of which either may be right: on the later code, naming
-        both, so the coder keeps the one the documentation supports."""
+        both, so the coder keeps the one the documentation supports; a code that cannot be
+        reported on the date (its own finding says why) is never suggested."""
         message = (
             f"{first} and {second} are never coded together ({note}): report the one the "
             "documentation supports, unless the provider documents the two conditions as "
             "unrelated"
         )
         source = f"Tabular {note}; {self.guideline} I.A.12.a"
-        return finding(second, Rule.excludes1, message, source, [first, second])
+        suggest = [code for code in (first, second) if _reportable(by_code.get(code))]
+        return finding(second, Rule.excludes1, message, source, suggest)
 
     def _unrelated(self, first: str, second: str) -> str | None:
         """The rule file's I.A.12.a reason two codes may stand together: only for conditions
