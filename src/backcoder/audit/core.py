@@ -179,6 +179,18 @@ class Audited(NamedTuple):
         return any(item.severity is Severity.error for item in self.findings)
 
 
+def _only_nos(note: str) -> bool:
+    """An Excludes1 note that names the other code only for the condition not otherwise
+    specified ("collapsed vertebra NOS (M48.5)")."""
+    return " NOS (" in note
+
+
+def _reportable(judged: CodeJudgement | None) -> bool:
+    """Nothing about the code itself stops it being reported on the date (a code not
+    judged for a date is not ruled out: never guessed)."""
+    return judged is None or not any(item.severity is Severity.error for item in judged.findings)
+
+
 class Auditor:
     """The audit of claims against the shipped releases, the whole tabular of the newest
     release and a rule file (the shipped back-pain rules when None)."""
@@ -304,7 +316,7 @@ class Auditor:
         if status is Status.NOT_JUDGED:
             return (self._not_judged(code, when),)
         if status is Status.NOT_A_CODE:
-            return (self._placeholder(code) or self._invalid(code, verdict, when),)
+            return (self._placeholder(code, when) or self._invalid(code, verdict, when),)
         return (self._not_valid(code, verdict, when),)
 
     def _release_source(self, verdict: Verdict) -> str:
@@ -332,18 +344,21 @@ class Auditor:
             code, Rule.invalid_code, message, "ICD-10-CM code set: " + "; ".join(names), nearest
         )
 
-    def _placeholder(self, code: str) -> AuditFinding | None:
+    def _placeholder(self, code: str, when: ReleaseForDate) -> AuditFinding | None:
         """A 7th character without the placeholder X before it (S33.5A, I.A.4), or
-        placeholder X without the 7th character (S33.5XX, I.A.5)."""
+        placeholder X without the 7th character (S33.5XX, I.A.5), when the code it stands
+        for can be reported on the date; otherwise None, and the code is judged as invalid,
+        with the codes of that date nearest to it (S30.11A in 2025: S30.11XA came in
+        FY2026)."""
         bare = undotted(code)
         if bare.endswith("X") and len(bare) > 4:
-            return self._padded_without_seventh(code, bare.rstrip("X"))
+            return self._padded_without_seventh(code, bare.rstrip("X"), when)
         if not 4 <= len(bare) <= 6 or not bare[-1].isalpha():
             return None
         stem = bare[:-1] if len(bare[:-1]) == 3 else f"{bare[:3]}.{bare[3:-1]}"
         padded = with_seventh_character(stem, bare[-1])
         info = self.index.info(padded)
-        if info is None or not info.billable:
+        if info is None or not info.billable or not self.releases.reportable_on([padded], when.day):
             return None
         message = (
             f"{code} is missing its placeholder X: the 7th character must stand in the 7th "
@@ -351,12 +366,16 @@ class Auditor:
         )
         return finding(code, Rule.missing_seventh, message, f"{self.guideline} I.A.4", [padded])
 
-    def _padded_without_seventh(self, code: str, bare_stem: str) -> AuditFinding | None:
+    def _padded_without_seventh(
+        self, code: str, bare_stem: str, when: ReleaseForDate
+    ) -> AuditFinding | None:
         stem = bare_stem if len(bare_stem) == 3 else f"{bare_stem[:3]}.{bare_stem[3:]}"
         info = self.index.info(stem)
         if info is None or not needs_seventh_character(info):
             return None
-        below = list(info.children)
+        below = list(self.releases.reportable_on(info.children, when.day))
+        if not below:
+            return None
         message = (
             f"{code} has placeholder X but no 7th character: an injury or fracture code needs "
             f"its 7th character for the encounter ({', '.join(below)})"
@@ -496,7 +515,7 @@ class Auditor:
             if first in documented and second in documented:
                 continue
             if self._neither_decides(first, second):
-                found.append(self._either(first, second, item.source))
+                found.append(self._either(first, second, item.source, by_code))
                 continue
             loser, keep = self._gives_way(first, second)
             flagged.add((loser, keep))
@@ -519,16 +538,20 @@ class Auditor:
             self.notes.note(first, second) and self.notes.note(second, first)
         )
 
-    def _either(self, first: str, second: str, note: str) -> AuditFinding:
+    def _either(
+        self, first: str, second: str, note: str, by_code: Mapping[str, CodeJudgement]
+    ) -> AuditFinding:
         """The finding for a pair of which either may be right: on the later code, naming
-        both, so the coder keeps the one the documentation supports."""
+        both, so the coder keeps the one the documentation supports; a code that cannot be
+        reported on the date (its own finding says why) is never suggested."""
         message = (
             f"{first} and {second} are never coded together ({note}): report the one the "
             "documentation supports, unless the provider documents the two conditions as "
             "unrelated"
         )
         source = f"Tabular {note}; {self.guideline} I.A.12.a"
-        return finding(second, Rule.excludes1, message, source, [first, second])
+        suggest = [code for code in (first, second) if _reportable(by_code.get(code))]
+        return finding(second, Rule.excludes1, message, source, suggest)
 
     def _unrelated(self, first: str, second: str) -> str | None:
         """The rule file's I.A.12.a reason two codes may stand together: only for conditions
@@ -544,7 +567,14 @@ class Auditor:
         for one, other in ((first, second), (second, first)):
             if self.is_definitive(other) and not self.is_definitive(one):
                 return one, other
-        if self.notes.note(first, second):
+        names, named_by = self.notes.note(first, second), self.notes.note(second, first)
+        if names and named_by and _only_nos(names) != _only_nos(named_by):
+            # Each note names the other (M80 excludes collapsed vertebra NOS, M48.5; M48.5
+            # excludes the fracture due to osteoporosis, M80.-): the note that names the
+            # other only as NOS does not hold once the claim gives the cause, so the code
+            # the unqualified note names is kept, whatever the claim's order (I.C.13.d.2).
+            return (second, first) if _only_nos(names) else (first, second)
+        if names:
             return first, second
         return second, first
 

@@ -12,7 +12,8 @@ files concatenated in name order::
         audit_folder("claims/", "audited/")
 
 Each partition is audited by `AuditStream.run` (JSON Lines, the very code the command runs)
-or `AuditStream.line` (Parquet rows, as the command's CSV rows), with its first line number
+or `AuditStream.line` (Parquet rows, read as the command reads CSV rows: the same
+columns, dx1, dx2, ... or `codes`, refused as a CSV header is), with its first line number
 counted beforehand, so line numbers are global. The auditor travels to the workers as the
 rule file's path and is loaded once per worker process (`shared_auditor`).
 
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from backcoder.audit.core import shared_auditor
-from backcoder.audit.stream import AuditStream
+from backcoder.audit.stream import _DX_COLUMN, AuditStream, _columns, _row_claim
 from backcoder.errors import BackcoderError
 
 BLOCK = 64 * 1024 * 1024
@@ -125,17 +126,39 @@ def _audit_jsonl(files: list[Path], out: Path, rules: Path | None, block: int) -
 # ------------------------------------------------------------------ Parquet
 
 
-def claims_of(frame: Any) -> Iterator[dict[str, Any]]:
-    """The claims of a pandas partition: list columns as lists, dates as ISO text, missing
-    values left out, as the same claim would be written in JSON Lines."""
-    columns = list(frame.columns)
+def claims_of(frame: Any) -> Iterator[tuple[dict[str, Any], str | None]]:
+    """(claim, why it cannot be audited or None) per row of a pandas partition, read as
+    the command reads a CSV row: columns dx1, dx2, ... in their number's order (missing or
+    empty cells skipped) are the `codes`, an `answers` column of text holds a JSON object.
+    List columns stay lists, dates become ISO text and missing values are left out, as the
+    same claim would be written in JSON Lines."""
+    columns = [str(name) for name in frame.columns]
+    dx = [name for _, name in sorted(_dx_columns(columns))]
     for row in frame.itertuples(index=False, name=None):
         claim: dict[str, Any] = {}
         for name, value in zip(columns, row, strict=True):
             plain = _plain(value)
             if plain is not None:
                 claim[name] = plain
-        yield claim
+        if dx:
+            cells = [claim.pop(name, None) for name in dx]
+            claim["codes"] = [
+                cell.strip() if isinstance(cell, str) else cell
+                for cell in cells
+                if cell is not None and not (isinstance(cell, str) and not cell.strip())
+            ]
+        problem = None
+        if isinstance(claim.get("answers"), str):
+            parsed, problem = _row_claim({"dx": []}, ["answers"], [claim.pop("answers")])
+            claim.update(parsed or {})
+        yield claim, problem
+
+
+def _dx_columns(columns: list[str]) -> Iterator[tuple[int, str]]:
+    for name in columns:
+        match = _DX_COLUMN.match(name)
+        if match:
+            yield int(match.group(1)), name
 
 
 def _plain(value: Any) -> Any:
@@ -155,7 +178,10 @@ def _plain(value: Any) -> Any:
 
 def audit_frame(frame: Any, first: int, target: str, number: int, rules: Path | None) -> str:
     stream = AuditStream(shared_auditor(rules))
-    lines = (stream.line(first + n, claim, None) for n, claim in enumerate(claims_of(frame)))
+    lines = (
+        stream.line(first + n, claim, problem)
+        for n, (claim, problem) in enumerate(claims_of(frame))
+    )
     return write_part(lines, target, number)
 
 
@@ -164,7 +190,9 @@ def _audit_parquet(folder: Path, out: Path, rules: Path | None) -> int:
     import dask.dataframe as dd
     from dask import delayed
 
-    frames = dd.read_parquet(str(folder / "*.parquet"), columns=None).to_delayed()
+    dataset = dd.read_parquet(str(folder / "*.parquet"), columns=None)
+    _columns([str(name) for name in dataset.columns])  # refused as a CSV header would be
+    frames = dataset.to_delayed()
     counts = dask.compute(*[delayed(len)(frame) for frame in frames])
     firsts = [1, *(1 + total for total in accumulate(counts))][: len(frames)]
     tasks = [

@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import gzip
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -342,6 +342,14 @@ class Releases:
         M51.36 is itself a header, and in FY2021 M54.5 was billable with nothing beneath."""
         when = self.release_for(day)
         return tuple(c for c in self._table.below(code) if self._billable_on(c, when))
+
+    def reportable_on(self, codes: Iterable[str], day: date | None = None) -> tuple[str, ...]:
+        """The codes of `codes` not known to be unbillable on the date: billable that day,
+        or of a date the releases cannot tell (not judged, never guessed). What completes a
+        code written short of its 7th character or placeholder is the newest tabular's; on
+        an older date some of it did not exist yet (S30.11XA before FY2026)."""
+        when = self.release_for(day)
+        return tuple(c for c in codes if self._billable_on(c, when) is not False)
 
     def children_on(self, code: str, day: date | None = None) -> tuple[tuple[str, bool], ...]:
         """The codes one level beneath `code` on the date, each with whether it is billable
