@@ -404,7 +404,11 @@ def test_batch_keeps_every_line_in_order(cli: Cli, tmp_path: Path) -> None:
     assert ["error" in r for r in results] == [False, True, True, True, True, True, True, False]
     assert results[0]["_meta"] == {"k": [1, None]}
     assert [c["code"] for c in results[0]["codes"]] == ["M54.59"]
-    assert results[4]["_id"] == "e" and "region: " in results[4]["error"] and "is not one of" in results[4]["error"]
+    assert (
+        results[4]["_id"] == "e"
+        and "region: " in results[4]["error"]
+        and "is not one of" in results[4]["error"]
+    )
     assert results[7]["_id"] == "b"
 
 
@@ -423,8 +427,14 @@ def test_batch_all_coded_exits_0_from_standard_input(cli: Cli) -> None:
     [
         (["-a", "bogus=1"], "unknown question id 'bogus'"),
         (["-a", "region=lumbr"], "region: 'lumbr' is not one of occipito_atlanto_axial"),
-        (["-a", "encounter=not_documented"], "encounter: 'not_documented' is not one of initial, subsequent, sequela"),
-        (["-a", "healing=malunion"], "healing: 'malunion' is not one of routine, delayed, nonunion"),
+        (
+            ["-a", "encounter=not_documented"],
+            "encounter: 'not_documented' is not one of initial, subsequent, sequela",
+        ),
+        (
+            ["-a", "healing=malunion"],
+            "healing: 'malunion' is not one of routine, delayed, nonunion",
+        ),
         (["-a", "0.region=lumbar"], "problems are numbered from 1"),
         (["-a", "2.region=lumbr", "-a", "1.region=lumbar"], "problem 2: region: 'lumbr' is not"),
         (["-a", "3.region=lumbar"], "problem 1 has no answers"),

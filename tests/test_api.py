@@ -35,7 +35,9 @@ def test_the_readme_example_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "('G89.29', 'Other chronic pain', 'first-listed')" in result.stdout
-    assert "region: 'lumbr' is not one of" in result.stdout and "did you mean lumbar" in result.stdout
+    assert (
+        "region: 'lumbr' is not one of" in result.stdout and "did you mean lumbar" in result.stdout
+    )
 
 
 def test_importing_backcoder_loads_nothing_else() -> None:

@@ -441,10 +441,7 @@ def test_batch_writes_one_bundle_per_line(cli: Any, tmp_path: Path) -> None:
     assert all(outcome.get_resource_type() == "OperationOutcome" for outcome in outcomes)
     messages = [outcome.issue[0].diagnostics for outcome in outcomes]
     first = len(CASES_TABLE) + 1
-    assert (
-        messages[0]
-        == f"line {first}: trauma: 'maybe' is not one of yes, no, not_documented"
-    )
+    assert messages[0] == f"line {first}: trauma: 'maybe' is not one of yes, no, not_documented"
     assert messages[1].startswith(f"line {first + 1}: not valid JSON")
     assert re.match(
         rf"line {first + 2}: missing answer for \w+ .*; add it to the line$", messages[2]

@@ -109,9 +109,7 @@ def _options(
     labels = [
         choice.label
         for key, choice in question.choices.items()
-        if key != NOT_DOCUMENTED
-        and (offered is None or key in offered)
-        and key not in impossible
+        if key != NOT_DOCUMENTED and (offered is None or key in offered) and key not in impossible
     ]
     return (*labels, *QUERY_CLOSING_OPTIONS)
 

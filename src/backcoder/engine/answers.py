@@ -159,8 +159,7 @@ def resolve_value(question_id: str, question: Question, word: str) -> str:
     hint = closest(wanted, question.choices)
     suggestion = f"; did you mean {' or '.join(hint)}?" if hint else ""
     raise AnswerError(
-        f"{question_id}: {abridged(word)!r} is not one of "
-        f"{', '.join(question.choices)}{suggestion}"
+        f"{question_id}: {abridged(word)!r} is not one of {', '.join(question.choices)}{suggestion}"
     )
 
 
