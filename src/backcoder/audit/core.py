@@ -79,6 +79,7 @@ class Rule(StrEnum):
     combination_code = "combination-code"
     g89_sequencing = "g89-sequencing"
     unspecified = "unspecified"
+    less_specific = "less-specific"
     duplicate = "duplicate"
     not_judged = "not-judged"
 
@@ -93,6 +94,7 @@ SEVERITY = {
     Rule.combination_code: Severity.warning,
     Rule.g89_sequencing: Severity.warning,
     Rule.unspecified: Severity.info,
+    Rule.less_specific: Severity.warning,
     Rule.duplicate: Severity.warning,
     Rule.not_judged: Severity.info,
 }
@@ -257,6 +259,7 @@ class Auditor:
         findings += self._g89(judged, record, documented)
         leave_out = {item.code for item in findings if item.rule in LEAVE_OUT}
         findings += self._unspecified(judged, record, when, day, leave_out)
+        findings += self._less_specific(judged, record, leave_out)
         record_codes = tuple(record.code_list) if record is not None else None
         return Audited(when.text, judged, tuple(findings), record_codes)
 
@@ -790,6 +793,59 @@ class Auditor:
         if risk:
             message += f". {risk}"
         return finding(code, Rule.unspecified, message, source, siblings)
+
+    def _less_specific(
+        self, judged: Sequence[CodeJudgement], record: Result | None, leave_out: set[str]
+    ) -> list[AuditFinding]:
+        """With answers or a note: a code of the back-pain rules, not unspecified, that the
+        documentation, coded, replaces with a more specific code it names: the diagnosis
+        that explains a symptom (M54.2 where a C5-C6 disc displacement is documented:
+        M50.222), the combination code (M47.816 beside documented radiculopathy: M47.26),
+        or another code beneath the same parent (M48.061 where neurogenic claudication is
+        documented: M48.062; M54.41 where the sciatica is left: M54.42)."""
+        if record is None:
+            return []
+        documented = record.code_list
+        claimed = {one.code for one in judged}
+        found = []
+        for one in {one.code: one for one in reversed(judged)}.values():
+            code = one.code
+            if (
+                code in documented
+                or code in leave_out
+                or code.startswith(PAIN_CATEGORY)
+                or not one.billable
+                or not self.in_scope(code)
+                or UNSPECIFIED.search(one.title or "")
+            ):
+                continue
+            instead = [c for c in documented if c not in claimed and self._instead(code, c)]
+            if instead:
+                found.append(self._less_specific_finding(one, instead))
+        return found
+
+    def _instead(self, code: str, other: str) -> tuple[str, ...]:
+        """The guideline sections by which the documented `other` takes the place of the
+        claimed `code`, or none."""
+        if self.explanation(code, other) is not None:
+            return ("I.B.4", "I.B.5")
+        if self.rules.combination(code, other) is not None:
+            return ("I.B.9",)
+        info, theirs = self.index.info(code), self.index.info(other)
+        if info and theirs and info.parent and info.parent == theirs.parent:
+            return ("I.B.18",)
+        return ()
+
+    def _less_specific_finding(self, one: CodeJudgement, instead: list[str]) -> AuditFinding:
+        sections = dict.fromkeys(s for other in instead for s in self._instead(one.code, other))
+        message = (
+            f"{one.code} ({one.title}) says less than the documentation, which supports "
+            f"{_one_of(instead)} instead: code to the highest specificity documented"
+        )
+        source = "; ".join(f"{self.guideline} {section}" for section in sections)
+        return AuditFinding(
+            one.code, Rule.less_specific, Severity.warning, message, source, tuple(instead)
+        )
 
     def _replacements(self, code: str, documented: Sequence[str]) -> list[str]:
         """The documented codes that take the place of an unspecified one: a code beneath
