@@ -247,7 +247,12 @@ class Auditor:
         when = self.releases.release_for(day)
         span = self.span(day)
         judged = tuple(self.judge(code, day, when, span) for code in codes)
-        findings = [item for one in judged for item in one.findings]
+        once = {one.code: one for one in judged[::-1]}  # a code written twice: its first
+        findings = [
+            item
+            for code in dict.fromkeys(one.code for one in judged)
+            for item in once[code].findings
+        ]
         findings += self._repeated(judged)
         known = [one.code for one in judged if one.known]
         by_code = {one.code: one for one in reversed(judged)}
