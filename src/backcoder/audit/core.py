@@ -339,18 +339,34 @@ class Auditor:
 
     def _invalid(self, code: str, verdict: Verdict, when: ReleaseForDate) -> AuditFinding:
         names = self._all_release_names()
-        nearest = list(verdict.suggest)
-        message = (
-            f"{code} is not an ICD-10-CM code in any release from {names[0]} to {names[-1]}"
-            + (
-                f"; the nearest real codes on the date of service: {', '.join(nearest)}"
-                if nearest
-                else ""
-            )
-        )
+        nearest: list[str] = list(verdict.suggest)
+        message = f"{code} is not an ICD-10-CM code in any release from {names[0]} to {names[-1]}"
+        step = self._next_level(code, nearest, when)
+        if step is not None:
+            message += f"; {step}"
+            nearest = [step]
+        elif nearest:
+            message += f"; the nearest real codes on the date of service: {', '.join(nearest)}"
         return finding(
             code, Rule.invalid_code, message, "ICD-10-CM code set: " + "; ".join(names), nearest
         )
+
+    def _next_level(self, code: str, codes: Sequence[str], when: ReleaseForDate) -> str | None:
+        """Too many codes to list (S32.09 gives the 180 beneath S32.0): one sentence naming
+        the level beneath their nearest common code instead, a dash marking the codes that
+        need more characters, as for a header; None when they are few enough to list."""
+        if len(codes) <= MAX_CODES_SUGGESTED:
+            return None
+        bare = code.replace(".", "")
+        for length in range(len(bare), 2, -1):
+            stem = bare[:length] if length == 3 else f"{bare[:3]}.{bare[3:length]}"
+            if all(other.startswith(stem) for other in codes):
+                level = ", ".join(
+                    other if reportable else f"{other}-"
+                    for other, reportable in self.releases.children_on(stem, when.day)
+                )
+                return f"report the code beneath {stem} that the record supports: {level}"
+        return None
 
     def _placeholder(self, code: str, when: ReleaseForDate) -> AuditFinding | None:
         """A 7th character without the placeholder X before it (S33.5A, I.A.4), or
@@ -434,7 +450,11 @@ class Auditor:
         message = f"{code} {what} on the date of service ({when.text})"
         if verdict.addenda is not None:
             message += f"; the change took effect on {verdict.addenda.effective.isoformat()}"
-        if instead:
+        step = self._next_level(code, instead, when)
+        if step is not None:
+            message += f": {step}"
+            instead = [step]
+        elif instead:
             message += f": report {_one_of(instead)} instead"
         source = self._release_source(verdict)
         return finding(code, Rule.not_valid_on_date, message, source, instead)
