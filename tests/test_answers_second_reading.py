@@ -673,9 +673,10 @@ def test_terminal_ctrl_c_at_another_problem_exits_130() -> None:
 
 
 @pytest.mark.slow
-def test_terminal_back_from_problem_two_then_enter_ends_the_visit() -> None:
-    """`b` from problem 2's first question returns to "another?", whose Enter is no: the
-    visit then holds problem 1 alone and its codes are shown."""
+def test_terminal_back_from_problem_two_then_enter_keeps_the_yes() -> None:
+    """`b` from problem 2's first question returns to "another?", where Enter keeps the
+    earlier yes (as after going back to any question): problem 2 is asked again; `b` and
+    `n` there end the visit with problem 1 alone."""
     child = _spawn(*WALK_FLAGS)
     try:
         for answer in ("none", "cervical"):
@@ -685,8 +686,12 @@ def test_terminal_back_from_problem_two_then_enter_ends_the_visit() -> None:
         child.sendline("y")
         child.expect(PROMPT)  # problem 2: nerve
         child.sendline("b")
-        child.expect(ANOTHER)
-        child.sendline("")  # the default: no other problem
+        child.expect(r"\(Y / n; < back\)")
+        child.sendline("")  # Enter keeps the yes given before
+        child.expect(PROMPT)  # problem 2: nerve, again
+        child.sendline("b")
+        child.expect(r"\(Y / n; < back\)")
+        child.sendline("n")
         child.expect(pexpect.EOF)
         out = child.before.replace("\r\n", "\n")
     finally:

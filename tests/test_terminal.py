@@ -28,7 +28,7 @@ PROMPT = (
 # The header of every question shown: "Question N of at most M  (<id>)", then its text.
 HEADER = re.compile(r"[Qq]uestion (\d+) of at most (\d+)  \((\w+)\)\n(.+)")
 # After the last problem is coded: "Does the visit document another back problem?"
-ANOTHER = r"> \(y / N; < back\) "
+ANOTHER = r"> \((?:y / N|Y / n); < back\) "  # Y after going back to it from the next problem
 
 # Everything but red_flags and lumbar_cause, for "low back pain, not further documented".
 LOW_BACK_FLAGS = [

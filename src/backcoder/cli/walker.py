@@ -158,7 +158,8 @@ class Walker:
             if current + 1 < len(walk.problems):
                 current += 1
                 continue
-            another = self._another_problem(current + 1) if current + 1 >= given else False
+            again = walk.undone.get((current, ANOTHER)) == ("yes",)
+            another = self._another_problem(current + 1, again) if current + 1 >= given else False
             if isinstance(another, Back):
                 current = self._go_back(walk, current)
                 continue
@@ -182,27 +183,32 @@ class Walker:
         problem, question = walk.steps.pop()
         if question == ANOTHER:  # back to "another problem?" after the previous problem
             walk.problems.pop()
+            walk.undone[(problem, ANOTHER)] = ("yes",)  # Enter keeps it, as for any answer
             return problem
         target = walk.shared if question in walk.shared_prompted else walk.problems[problem]
         walk.shared_prompted.discard(question)
         walk.undone[(problem, question)] = target.pop(question).values
         return problem
 
-    def _another_problem(self, coded: int) -> bool | Back:
-        """After the last problem: does the visit document another? (default no)."""
+    def _another_problem(self, coded: int, again: bool = False) -> bool | Back:
+        """After the last problem: does the visit document another? Enter says no, unless
+        the user came back here from the next problem: then Enter keeps that yes."""
         self.console.print()
         self.console.print(
             f"[bold]Problem {coded} is coded.[/] Does the visit document another back problem?"
         )
+        choices = "Y / n" if again else "y / N"
         while True:
-            self.console.print(f"[bold]>[/] [dim](y / N; {BACK} back)[/] ", end="")
+            self.console.print(f"[bold]>[/] [dim]({choices}; {BACK} back)[/] ", end="")
             self.env.stderr.flush()
             line = self.env.stdin.readline()
             if not line:
                 self.env.stderr.write("\n")
                 raise EndOfInput("input ended while waiting for an answer to another problem")
             text = line.strip().lower()
-            if text in ("", "n", "no"):
+            if text == "":
+                return again
+            if text in ("n", "no"):
                 return False
             if text in ("y", "yes"):
                 return True
