@@ -376,6 +376,25 @@ def test_a_line_that_is_no_claim_is_its_error_line(
     assert second["line"] == 2 and second["codes"][0]["code"] == "M54.2"
 
 
+def test_a_line_refused_for_a_key_given_twice_keeps_its_record_id(
+    cli: Callable[..., Any],
+) -> None:
+    """The line is still a JSON object: its `_` keys join the error line back to the claim,
+    unless the id itself is what was given twice."""
+    lines = [
+        '{"_id": "x", "codes": ["M54.50"], "codes": ["M54.2"]}',
+        '{"_id": "y", "_id": "z", "codes": ["M54.2"]}',
+        '{"_id": "w", "_src": "ed", "date_of_service": "2025-01-01", '
+        '"codes": ["M54.2"], "date_of_service": "2025-02-01"}',
+    ]
+    result = cli("audit", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    first, second, third = _lines(result.stdout)
+    assert first["_id"] == "x" and "key 'codes' given twice" in first["error"]
+    assert "_id" not in second and "key '_id' given twice" in second["error"]
+    assert (third["_id"], third["_src"]) == ("w", "ed") and "date_of_service" in third["error"]
+
+
 def test_a_lone_surrogate_in_a_code_is_a_finding_not_a_crash(cli: Callable[..., Any]) -> None:
     lines = [
         '{"_id": "s", "codes": ["\\ud800"]}',

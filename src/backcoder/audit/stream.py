@@ -36,6 +36,7 @@ from backcoder.files.reading import (
     MAX_BATCH_LINE,
     MAX_DEPTH,
     DuplicateKey,
+    carried_despite_duplicates,
     json_kind,
     refuse_duplicates,
     too_deep,
@@ -281,8 +282,8 @@ def _parse_json(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, "not UTF-8 text: each line is a JSON object with the claim's codes"
     except RecursionError:
         return None, DEEP
-    except DuplicateKey as exc:
-        return None, f"{exc}: give each key once"
+    except DuplicateKey as exc:  # still an object: its record id, where not in doubt, is kept
+        return dict(carried_despite_duplicates(text)), f"{exc}: give each key once"
     except ValueError as exc:
         problem = "empty line" if not raw.strip() else f"not valid JSON ({exc})"
         return None, f"{problem}: each line is a JSON object with the claim's codes"
