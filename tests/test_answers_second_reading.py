@@ -473,6 +473,7 @@ def test_missing_answer_names_the_question_and_its_values(cli: Cli) -> None:
         (b'{"problems": [{"problems": []}]}', "problem 1: a problem cannot hold problems"),
         (b'{"trauma": 5}', "trauma: '5' is not one of yes, no, not_documented"),
         (b'{"trauma": null}', "trauma takes text or a list of text, not null"),
+        (b'{"region": true}', "region: true is not one of occipito_atlanto_axial"),
         (b'{"region": [["lumbar"]]}', "region takes text or a list of text, not a list inside"),
         (b'{"region": []}', "region has an empty answer; region takes"),
         (b'{"trauma": "no", "trauma": "yes"}', "trauma"),

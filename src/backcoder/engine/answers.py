@@ -120,8 +120,13 @@ def lookalike(word: str, candidates: Iterable[str]) -> str | None:
 
 
 def _split(question_id: str, question: Question, raw: object, *, nested: bool = False) -> list[str]:
-    if isinstance(raw, bool):
-        return ["yes" if raw else "no"]
+    if isinstance(raw, bool):  # true and false stand for yes and no where those are choices
+        word = "yes" if raw else "no"
+        if word not in question.choices:
+            raise AnswerError(
+                f"{question_id}: {str(raw).lower()} is not one of {', '.join(question.choices)}"
+            )
+        return [word]
     if isinstance(raw, str):
         return [part.strip() for part in raw.split(",") if part.strip()]
     if isinstance(raw, list | tuple) and not nested:
