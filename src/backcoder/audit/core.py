@@ -833,8 +833,9 @@ class Auditor:
         documented = record.code_list
         claimed = {one.code for one in judged}
         found = []
-        for one in {one.code: one for one in reversed(judged)}.values():
-            code = one.code
+        first = {one.code: one for one in judged[::-1]}
+        for code in dict.fromkeys(one.code for one in judged):  # claim order, each code once
+            one = first[code]
             if (
                 code in documented
                 or code in leave_out
