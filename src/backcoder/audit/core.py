@@ -582,10 +582,12 @@ class Auditor:
         return finding(second, Rule.excludes1, message, source, suggest)
 
     def _unrelated(self, first: str, second: str) -> str | None:
-        """The rule file's I.A.12.a reason two codes may stand together: only for conditions
-        at different sites, so never when one explains the other at its site."""
-        if self.explanation(first, second) or self.explanation(second, first):
-            return None
+        """The rule file's I.A.12.a reason two codes may stand together: never when one
+        explains the other at its site; a sequela explains nothing (its residual is coded
+        beside it, I.C.19.a)."""
+        for symptom, cause in ((first, second), (second, first)):
+            if self.explanation(symptom, cause) and self.is_definitive(cause):
+                return None
         return self.rules.excludes1_exception(first, second)
 
     def _gives_way(self, first: str, second: str) -> tuple[str, str]:

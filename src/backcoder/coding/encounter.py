@@ -623,25 +623,29 @@ class Assembler:
     def _residual(self, symptom: CodeLine, sequela: CodeLine) -> bool:
         """Whether a symptom is the residual of a sequela at its site: the injury, were it
         current, would explain it (I.B.5); as a sequela it explains nothing, and the
-        residual condition is coded beside it, first (I.C.19.a). Not when the tabular
-        excludes the pair (M54.5 and low back strain): Excludes1 yields only to unrelated
-        conditions (I.A.12.a), as on one problem's path and in the audit."""
+        residual condition is coded beside it, first (I.C.19.a). Where the tabular
+        excludes the pair, only when the rule file allows it for a sequela (M54.5 beside
+        S39.012S), as on one problem's path and in the audit."""
         return (
             symptom.kind is Kind.symptom
             and sequela.kind in DEFINITIVE
             and is_sequela(self.tabular, sequela.code)
             and same_site(self.rules, symptom, sequela)
             and self.rules.explanation(symptom.code, sequela.code) is not None
-            and self.notes.note(symptom.code, sequela.code) is None
-            and self.notes.note(sequela.code, symptom.code) is None
+            and (
+                self.notes.conflict(symptom.code, sequela.code) is None
+                or self.rules.excludes1_exception(symptom.code, sequela.code) is not None
+            )
         )
 
     def _residual_text(self, symptom: CodeLine, sequela: CodeLine, at: int) -> str:
         mine, theirs = ("{0}", "{1}") if at == 0 else ("{1}", "{0}")
+        note = self.notes.conflict(symptom.code, sequela.code)
+        despite = f" despite {note}" if note else ""
         return (
             f"{symptom.code} ({symptom.description}) of problem {mine} is the residual of the "
-            f"sequela {sequela.code} of problem {theirs}: both are reported, the residual "
-            "condition listed before the injury code with 7th character S."
+            f"sequela {sequela.code} of problem {theirs}: both are reported{despite}, the "
+            "residual condition listed before the injury code with 7th character S."
         )
 
     def _explaining(self, symptom: CodeLine, cause: CodeLine) -> Explanation | None:
@@ -683,9 +687,8 @@ class Assembler:
         sources = (f"{self.guideline} I.A.12.a", f"Tabular {note}")
         if is_sequela(self.tabular, kept.code):
             text += (
-                f" {kept.code} is a sequela, but its residual is related to it, so the "
-                "Excludes1 holds; chronic pain due to trauma (G89.21) codes a residual "
-                "chronic pain when the provider documents it."
+                f" {kept.code} is a sequela, but the rule file allows no residual of it "
+                "beside this code, so the Excludes1 holds."
             )
             sources += (f"{self.guideline} I.C.19.a",)
         return "excludes1", loser, text, sources
