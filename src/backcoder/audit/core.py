@@ -717,6 +717,8 @@ class Auditor:
             found.append(self._g89_not_first(pain[0], first))
             return found
         definitive = [code for code in codes if self.is_definitive(code)]
+        if definitive and self._pain_left(codes, definitive):
+            definitive = []  # a site's pain no diagnosis explains: the G89 code may be its
         for code in pain:
             if code in (first, NEOPLASM_PAIN) or not definitive:
                 continue
@@ -731,6 +733,17 @@ class Auditor:
             source = f"{self.guideline} I.C.6.b"
             found.append(finding(code, Rule.g89_sequencing, message, source, [step]))
         return found
+
+    def _pain_left(self, codes: Sequence[str], definitive: Sequence[str]) -> bool:
+        """Whether a pain symptom on the claim stands unexplained by every diagnosis on it
+        (M54.50 beside a thoracic strain, S29.012A): its chronic pain is the G89 code's, and
+        no known diagnosis underlies it (I.C.6.b.1)."""
+        return any(
+            self.roles(code)[0]
+            and not code.startswith(PAIN_CATEGORY)
+            and not any(self.explanation(code, cause) for cause in definitive)
+            for code in codes
+        )
 
     def _g89_not_first(self, pain: str, first: str) -> AuditFinding:
         """The documentation makes the encounter one for pain control or management, and the
