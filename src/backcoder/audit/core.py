@@ -59,6 +59,19 @@ NEOPLASM_PAIN = "G89.3"
 MAX_CODES_SUGGESTED = 12
 """More codes than this to choose from are named as a sentence, not as a list of codes."""
 UNSPECIFIED = re.compile(r"\bunspecified\b", re.IGNORECASE)
+TITLE_REGIONS = {
+    "occipito-atlanto-axial": "occipito_atlanto_axial",
+    "cervicothoracic": "cervicothoracic",
+    "thoracolumbar": "thoracolumbar",
+    "lumbosacral": "lumbosacral",
+    "cervical": "cervical",
+    "thoracic": "thoracic",
+    "lumbar": "lumbar",
+    "sacral and sacrococcygeal": "sacral",
+}
+TITLE_REGION = re.compile(r"\b(" + "|".join(TITLE_REGIONS) + r") region\b")
+"""The spinal regions as the tabular's titles name them (M54.16 "Radiculopathy, lumbar
+region"), longest first so that "cervicothoracic" is not read as "cervical"."""
 
 
 class Severity(StrEnum):
@@ -582,13 +595,28 @@ class Auditor:
         return finding(second, Rule.excludes1, message, source, suggest)
 
     def _unrelated(self, first: str, second: str) -> str | None:
-        """The rule file's I.A.12.a reason two codes may stand together: never when one
-        explains the other at its site; a sequela explains nothing (its residual is coded
-        beside it, I.C.19.a)."""
+        """The I.A.12.a reason two codes may stand together: never when one explains the
+        other at its site (a sequela explains nothing: its residual is coded beside it,
+        I.C.19.a); the rule file's, or two regions the codes' own titles name that do not
+        meet (a lumbar radiculopathy, M54.16, beside a cervical spondylosis with
+        radiculopathy, M47.22)."""
         for symptom, cause in ((first, second), (second, first)):
             if self.explanation(symptom, cause) and self.is_definitive(cause):
                 return None
-        return self.rules.excludes1_exception(first, second)
+        allowed = self.rules.excludes1_exception(first, second)
+        if allowed is not None:
+            return allowed
+        one, other = self._title_regions(first), self._title_regions(second)
+        if one and other and not any(self.rules.sites_meet(a, b) for a in one for b in other):
+            return "the codes name different regions, so the conditions are unrelated"
+        return None
+
+    def _title_regions(self, code: str) -> frozenset[str]:
+        """The spinal regions a code's title names ("..., lumbar region"), as values of the
+        site question; none for a title that names no region."""
+        info = self.index.info(code)
+        title = info.title.lower() if info is not None else ""
+        return frozenset(TITLE_REGIONS[found] for found in TITLE_REGION.findall(title))
 
     def _gives_way(self, first: str, second: str) -> tuple[str, str]:
         """(the code to leave out, the code to keep): the symptom before the definitive
