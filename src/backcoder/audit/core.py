@@ -908,8 +908,8 @@ class Auditor:
     def _less_specific_finding(self, one: CodeJudgement, instead: list[str]) -> AuditFinding:
         sections = dict.fromkeys(s for other in instead for s in self._instead(one.code, other))
         message = (
-            f"{one.code} ({one.title}) says less than the documentation, which supports "
-            f"{_one_of(instead)} instead: code to the highest specificity documented"
+            f"{one.code} ({one.title}) is not what the documentation supports: it supports "
+            f"{_one_of(instead)} instead; code what is documented, to its highest specificity"
         )
         source = "; ".join(f"{self.guideline} {section}" for section in sections)
         return AuditFinding(
