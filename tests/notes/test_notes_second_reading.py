@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from backcoder.notes import NoteReading
+from tests.notes.test_corpus import assert_reading
 
 NOTES = Path(__file__).resolve().parent.parent / "cases" / "notes-second"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
@@ -70,20 +71,10 @@ def test_note_reads_as_expected(read: Callable[[str], NoteReading], name: str) -
     expected = EXPECTED[name]
     text = note_text(name)
     reading = read(text)
-    assert reading.record() == expected["record"]
-    found = {(e.problem, e.id, e.value, e.quote) for e in reading.evidence}
-    for problem, question, value, quote in expected.get("quotes", []):
-        assert (problem, question, value, quote) in found
+    assert_reading(text, reading, expected)
     sections = {(e.problem, e.id, e.section) for e in reading.evidence}
     for problem, question, section in expected.get("evidence", []):
         assert (problem, question, section) in sections
-    for item in [*reading.evidence, *reading.set_aside, *reading.conflicts]:
-        assert text[item.start : item.end] == item.quote
-    aside = {(s.id, s.value, s.reason) for s in reading.set_aside}
-    for question, value, reason in expected.get("set_aside", []):
-        assert (question, value, reason) in aside
-    conflicts = {(c.id, c.value, c.overridden) for c in reading.conflicts}
-    assert conflicts == {tuple(c) for c in expected.get("conflicts", [])}
 
 
 def test_the_notes_code_as_a_coder_codes_them_in_one_batch(cli: Any) -> None:

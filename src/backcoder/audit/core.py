@@ -260,15 +260,11 @@ class Auditor:
         when = self.releases.release_for(day)
         span = self.span(day)
         judged = tuple(self.judge(code, day, when, span) for code in codes)
-        once = {one.code: one for one in judged[::-1]}  # a code written twice: its first
-        findings = [
-            item
-            for code in dict.fromkeys(one.code for one in judged)
-            for item in once[code].findings
-        ]
+        by_code = {one.code: one for one in reversed(judged)}  # a code written twice: its first
+        claimed = dict.fromkeys(one.code for one in judged)  # in claim order, each once
+        findings = [item for code in claimed for item in by_code[code].findings]
         findings += self._repeated(judged)
         known = [one.code for one in judged if one.known]
-        by_code = {one.code: one for one in reversed(judged)}
         flagged: set[tuple[str, str]] = set()
         documented = frozenset(record.code_list) if record is not None else frozenset()
         findings += self._excludes1(known, by_code, flagged, documented)
@@ -277,7 +273,7 @@ class Auditor:
         findings += self._g89(judged, record, documented)
         leave_out = {item.code for item in findings if item.rule in LEAVE_OUT}
         findings += self._unspecified(judged, record, when, day, leave_out)
-        findings += self._less_specific(judged, record, leave_out)
+        findings += self._less_specific(judged, by_code, record, leave_out)
         record_codes = tuple(record.code_list) if record is not None else None
         return Audited(when.text, judged, tuple(findings), record_codes)
 
@@ -863,7 +859,11 @@ class Auditor:
         return finding(code, Rule.unspecified, message, source, siblings)
 
     def _less_specific(
-        self, judged: Sequence[CodeJudgement], record: Result | None, leave_out: set[str]
+        self,
+        judged: Sequence[CodeJudgement],
+        by_code: Mapping[str, CodeJudgement],
+        record: Result | None,
+        leave_out: set[str],
     ) -> list[AuditFinding]:
         """With answers or a note: a code of the back-pain rules, not unspecified, that the
         documentation, coded, replaces with a more specific code it names: the diagnosis
@@ -876,9 +876,8 @@ class Auditor:
         documented = record.code_list
         claimed = {one.code for one in judged}
         found = []
-        first = {one.code: one for one in judged[::-1]}
         for code in dict.fromkeys(one.code for one in judged):  # claim order, each code once
-            one = first[code]
+            one = by_code[code]
             if (
                 code in documented
                 or code in leave_out
