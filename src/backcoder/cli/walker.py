@@ -122,6 +122,15 @@ class _Steps:
         return pending.default
 
 
+def _plain(text: str) -> str:
+    """`text` shown as written inside the prompts' markup: what the user typed (quoted back
+    in a refusal) and a rule file's wording may hold square brackets, which rich would
+    otherwise take for style tags, swallowing them or failing on a stray `[/]`."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
 class Walker:
     """Prompts on stderr and reads stdin until the engine finishes the walk."""
 
@@ -143,7 +152,8 @@ class Walker:
             except AnswerError as refused:
                 if not walk.steps or walk.steps[-1][1] == ANOTHER:
                     raise  # the flags or the answers file alone cannot stand together
-                self.console.print(f"[red]{refused}[/]")  # the answer just typed: ask again
+                # the answer just typed: ask again
+                self.console.print(f"[red]{_plain(str(refused))}[/]")
                 current = self._go_back(walk, current)
                 continue
             if isinstance(outcome, Pending):
@@ -226,7 +236,7 @@ class Walker:
             try:
                 reply = interpret(line, pending.question, question, pending.allowed, default)
             except AnswerError as exc:
-                self.console.print(f"[red]{exc}[/]")
+                self.console.print(f"[red]{_plain(str(exc))}[/]")  # it quotes what was typed
                 continue
             if isinstance(reply, ShowHelp):
                 self._show_help(pending, question)
@@ -251,7 +261,7 @@ class Walker:
             f"[dim]{where}uestion {pending.number} of at most {pending.at_most}[/]  "
             f"[dim]({pending.question})[/]"
         )
-        console.print(f"[bold]{question.text}[/]")
+        console.print(f"[bold]{_plain(question.text)}[/]")
         grid = Table.grid(padding=(0, 1))
         grid.add_column(justify="right", no_wrap=True)
         if question.multiple:
@@ -263,18 +273,19 @@ class Walker:
             mark = (
                 ["\\[x]" if default and value in default else "\\[ ]"] if question.multiple else []
             )
-            grid.add_row(f" [cyan]{number})[/]", *mark, label, value)
+            grid.add_row(f" [cyan]{number})[/]", *mark, _plain(label), value)
         console.print(grid)
         if question.multiple:
             selected = ", ".join(default) if default else "nothing"
             console.print(f"  [dim]Selected: {selected}[/]")
 
     def _show_help(self, pending: Pending, question: Question) -> None:
-        self.console.print(f"[bold]{question.text}[/] {question.help or 'No further help.'}")
+        help_text = _plain(question.help or "No further help.")
+        self.console.print(f"[bold]{_plain(question.text)}[/] {help_text}")
         for value in pending.allowed:
             choice = question.choices[value]
             if choice.help:
-                self.console.print(f"  [cyan]{value}[/]: {choice.help}")
+                self.console.print(f"  [cyan]{value}[/]: {_plain(choice.help)}")
 
     def _read_line(self, question_id: str, multiple: bool, default: tuple[str, ...] | None) -> str:
         what = "numbers or ids, comma-separated" if multiple else "number or id"
