@@ -39,14 +39,16 @@ def questions(
     if chosen is Format.json:
         env.stdout.write(json.dumps(listing, indent=2) + "\n")
         return
+    from rich.markup import escape
+
     from backcoder.cli.render import say
 
     console = env.console()
     for entry in listing:
         several = " (several allowed)" if entry["multiple"] else ""
         default = f"; default {','.join(entry['default'])}" if entry["default"] else ""
-        console.print(f"[bold]{entry['id']}[/]{several}: {entry['text']}")
-        say(console, 2, f"asked when: {entry['asked_when']}{default}")
+        console.print(f"[bold]{entry['id']}[/]{several}: {escape(entry['text'])}")
+        say(console, 2, escape(f"asked when: {entry['asked_when']}{default}"))
         say(console, 2, f"values: {', '.join(choice['id'] for choice in entry['choices'])}")
 
 

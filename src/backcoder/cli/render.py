@@ -71,7 +71,7 @@ def show_any(console: Console, result: Result) -> None:
 def show_encounter(console: Console, result: EncounterResult) -> None:
     """The encounter's codes and why, then each problem's path, queries and hints."""
     for warning in result.warnings:
-        console.print(f"[bold red]! {warning}[/]")
+        console.print(f"[bold red]! {escape(warning)}[/]")
     _codes(console, result.codes, problems=True)
     _rationale(console, result.rationale)
     for number, problem in enumerate(result.problems, 1):
@@ -88,7 +88,7 @@ def show_encounter(console: Console, result: EncounterResult) -> None:
 
 def show_result(console: Console, result: ProblemResult) -> None:
     for warning in result.warnings:
-        console.print(f"[bold red]! {warning}[/]")
+        console.print(f"[bold red]! {escape(warning)}[/]")
     _codes(console, result.codes)
     _rationale(console, result.rationale)
     _path(console, result.path, result.note)
@@ -103,12 +103,13 @@ def show_result(console: Console, result: ProblemResult) -> None:
 def _unused(console: Console, unused: dict[str, Answer], what: str = "this path") -> None:
     if unused:
         listed = ", ".join(f"{key}={','.join(a.values)}" for key, a in unused.items())
-        console.print(f"\n[dim]Not needed by {what} (unused): {listed}[/]")
+        console.print(f"\n[dim]Not needed by {what} (unused): {escape(listed)}[/]")
 
 
 def _rules_line(console: Console, rules: RulesRef) -> None:
     console.print(
-        f"\n[dim]Rules {rules.name} {rules.version}, checked against ICD-10-CM {rules.icd10cm}.[/]"
+        f"\n[dim]Rules {escape(rules.name)} {escape(rules.version)}, "
+        f"checked against ICD-10-CM {rules.icd10cm}.[/]"
     )
 
 
@@ -125,7 +126,7 @@ def _codes(console: Console, codes: Sequence[CodeLine], *, problems: bool = Fals
     if problems:
         table.add_column("Problems", no_wrap=True)
     for number, line in enumerate(codes, start=1):
-        row = [str(number), line.code, line.description, line.role.value]
+        row = [str(number), escape(line.code), escape(line.description), line.role.value]
         if problems:
             row.append(", ".join(str(n) for n in line.problems))
         table.add_row(*row)
@@ -139,9 +140,9 @@ def _rationale(console: Console, rationale: Sequence[Reason]) -> None:
         where = (
             f" [dim](problem {', '.join(map(str, entry.problems))})[/]" if entry.problems else ""
         )
-        say(console, 2, f"[bold]{entry.code or 'note'}[/]{where}: {entry.reason}")
+        say(console, 2, f"[bold]{entry.code or 'note'}[/]{where}: {escape(entry.reason)}")
         for source in entry.sources:
-            say(console, 4, f"[dim]source: {source}[/]")
+            say(console, 4, f"[dim]source: {escape(source)}[/]")
 
 
 def _path(
@@ -160,7 +161,8 @@ def _path(
         if answer.merged:
             instead += ", merged from " + " + ".join(_text(values) for values in answer.merged)
         console.print(
-            f"  {step.question} = {_text(answer.values)}  [dim]({answer.source.value}{instead})[/]"
+            f"  {step.question} = {escape(_text(answer.values))}  "
+            f"[dim]({answer.source.value}{escape(instead)})[/]"
         )
         if note is not None and Source.note in (answer.source, over and over.source):
             _quotes(console, note, step.question, problem)
@@ -207,10 +209,10 @@ def _queries(console: Console, queries: Sequence[Query]) -> None:
         return
     console.print("\n[bold]Physician queries[/]")
     for query in queries:
-        say(console, 2, f"[bold]{query.question}[/]: {query.query}")
+        say(console, 2, f"[bold]{query.question}[/]: {escape(query.query)}")
         if query.indicators:
-            say(console, 4, f"Documented: {'; '.join(query.indicators)}")
-        say(console, 4, f"Options: {' / '.join(query.options)}")
+            say(console, 4, f"Documented: {escape('; '.join(query.indicators))}")
+        say(console, 4, f"Options: {escape(' / '.join(query.options))}")
 
 
 def _checklist(console: Console, checklist: Sequence[ChecklistItem]) -> None:
@@ -218,7 +220,7 @@ def _checklist(console: Console, checklist: Sequence[ChecklistItem]) -> None:
         return
     console.print("\n[bold]Documentation checklist[/]")
     for item in checklist:
-        say(console, 2, f"[ ] {item.document}  [dim]({item.question})[/]")
+        say(console, 2, f"[ ] {escape(item.document)}  [dim]({item.question})[/]")
 
 
 def _more_specific(console: Console, hints: Sequence[Hint]) -> None:
@@ -226,7 +228,7 @@ def _more_specific(console: Console, hints: Sequence[Hint]) -> None:
         return
     console.print("\n[bold]More specific codes this record could support[/]")
     for hint in hints:
-        say(console, 2, f"documenting {hint.question}: {reach_text(hint)}")
+        say(console, 2, f"documenting {hint.question}: {escape(reach_text(hint))}")
 
 
 def reach_text(hint: Hint) -> str:
@@ -240,35 +242,37 @@ NOTE_LABELS = {"inclusion": "Inclusion term", "excludes1": "Excludes1", "exclude
 
 def show_explanation(console: Console, explained: dict[str, Any]) -> None:
     billable = "billable" if explained["billable"] else "not billable: a header"
-    console.print(f"[bold]{explained['code']}[/]  {explained['title']}  [dim]({billable})[/]")
+    title = escape(explained["title"])
+    console.print(f"[bold]{explained['code']}[/]  {title}  [dim]({billable})[/]")
     if explained["beneath"]:
         console.print("\n[bold]Codes beneath it[/]")
         for child in explained["beneath"]:
-            say(console, 2, f"{child['code']}  {child['title']}")
+            say(console, 2, escape(f"{child['code']}  {child['title']}"))
     if explained["notes"]:
         console.print("\n[bold]Tabular notes[/]")
         for note in explained["notes"]:
-            say(console, 2, f"{NOTE_LABELS[note['kind']]} ({note['from']}): {note['text']}")
+            say(console, 2, escape(f"{NOTE_LABELS[note['kind']]} ({note['from']}): {note['text']}"))
     if explained["seventh_characters"]:
         table = "; ".join(f"{k} {v}" for k, v in explained["seventh_characters"].items())
-        console.print(f"\n[bold]7th characters[/]\n  {table}")
+        console.print(f"\n[bold]7th characters[/]\n  {escape(table)}")
     _knowledge(console, explained["knowledge"])
     _explained_paths(console, explained)
 
 
 def _knowledge(console: Console, knowledge: dict[str, Any] | None) -> None:
     if knowledge:
-        console.print(f"\n[bold]When to use it[/] [dim](knowledge for {knowledge['covers']})[/]")
-        say(console, 2, f"{knowledge['use_when']}")
+        covers = escape(knowledge["covers"])
+        console.print(f"\n[bold]When to use it[/] [dim](knowledge for {covers})[/]")
+        say(console, 2, escape(knowledge["use_when"]))
         if knowledge["not_when"]:
             console.print("\n[bold]When not to[/]")
             for item in knowledge["not_when"]:
-                say(console, 2, f"- {item}")
+                say(console, 2, f"- {escape(item)}")
         console.print("\n[bold]Documentation that supports it[/]")
         for item in knowledge["documentation"]:
-            say(console, 2, f"- {item}")
+            say(console, 2, f"- {escape(item)}")
         if knowledge["audit_risk"]:
-            console.print(f"\n[bold]Audit risk[/]\n  {knowledge['audit_risk']}")
+            console.print(f"\n[bold]Audit risk[/]\n  {escape(knowledge['audit_risk'])}")
 
 
 def _explained_paths(console: Console, explained: dict[str, Any]) -> None:
@@ -279,7 +283,7 @@ def _explained_paths(console: Console, explained: dict[str, Any]) -> None:
     for path in explained["paths"]:
         command(console, 2, path)
     for hint in explained["more_specific"]:
-        say(console, 2, f"more specific by documenting {hint.question}: {reach_text(hint)}")
+        say(console, 2, f"more specific by documenting {hint.question}: {escape(reach_text(hint))}")
 
 
 def show_comparison(console: Console, compared: dict[str, Any]) -> None:
@@ -288,12 +292,14 @@ def show_comparison(console: Console, compared: dict[str, Any]) -> None:
     table.add_column("")
     for entry in codes:
         table.add_column(entry["code"])
-    table.add_row("Official title", *(entry["title"] for entry in codes))
+    table.add_row("Official title", *(escape(entry["title"]) for entry in codes))
     table.add_row("Billable", *("yes" if e["billable"] else "no (header)" for e in codes))
     knowledge = [entry["knowledge"] or {} for entry in codes]
-    table.add_row("When to use", *(k.get("use_when", "") for k in knowledge))
-    table.add_row("Documentation", *("\n".join(k.get("documentation", [])) for k in knowledge))
-    table.add_row("When not to", *("\n".join(k.get("not_when", [])) for k in knowledge))
+    table.add_row("When to use", *(escape(k.get("use_when", "")) for k in knowledge))
+    table.add_row(
+        "Documentation", *(escape("\n".join(k.get("documentation", []))) for k in knowledge)
+    )
+    table.add_row("When not to", *(escape("\n".join(k.get("not_when", []))) for k in knowledge))
     console.print(table)
     console.print("\n[bold]Answers that lead to each[/]")
     for entry in codes:
@@ -306,4 +312,4 @@ def show_comparison(console: Console, compared: dict[str, Any]) -> None:
     if deciding:
         answers = ", ".join(f"{code}: {value}" for code, value in deciding["answers"].items())
         question = f"{deciding['question']} ({deciding['text'].rstrip(':')})"
-        console.print(f"\n[bold]Decided by[/] {question}: {answers}")
+        console.print(f"\n[bold]Decided by[/] {escape(question)}: {escape(answers)}")
