@@ -224,6 +224,11 @@ def _stopped(
         env.error(f"batch: interrupted; {kept}; {resume}", newline_first=env.stderr_isatty)
         status = ExitStatus.TERMINATED if signum == signal.SIGTERM else ExitStatus.INTERRUPTED
         raise typer.Exit(int(status))
+    from backcoder.files.csv_rows import CsvHeaderError
+
+    if isinstance(stop, CsvHeaderError):  # refused before any row: nothing to resume
+        env.error(str(stop))
+        raise typer.Exit(int(stop.exit_status))
     if isinstance(stop, BackcoderError):
         env.error(f"{stop}; {kept}; {resume}")
         raise typer.Exit(int(stop.exit_status))

@@ -114,13 +114,21 @@ def _text_lines(lines: Iterable[bytes]) -> Iterator[str]:
 
 
 def _csv_line(cells: list[str]) -> bytes:
+    """One row, without its line end. The csv module quotes a cell that holds any character
+    of the line terminator: written with none, a carried cell's line break would go out bare
+    and cut the row in two; so the row is written with CRLF, which is then taken off."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(cells)
-    return out.getvalue().encode()
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue().removesuffix("\r\n").encode()
 
 
 def _checked_header(first: list[str]) -> list[str]:
     header = [name.strip() for name in first]
+    if not header:  # a blank first line: every row would be refused for want of columns
+        raise CsvHeaderError(
+            "CSV header: the first row is empty; it names each column (a question id, or "
+            "_name for a column carried into the results)"
+        )
     if header and header[0].lstrip("\ufeff").startswith(("{", "[")):
         raise CsvHeaderError(
             "CSV header: the first row is JSON, not column names: JSON lines are read from "
