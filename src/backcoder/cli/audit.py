@@ -157,6 +157,8 @@ def _written(
 def _interrupted(stop: BaseException, sink: LineSink, *, whole: bool) -> NoReturn:
     signum = stop.signum if isinstance(stop, Stop) else signal.SIGINT
     kept = f"{sink.name} left as it was" if whole else f"{sink.lines} claims written to {sink.name}"
-    environment().error(f"audit: interrupted; {kept}")
+    env = environment()
+    # On a terminal the ^C it echoes ends no line: the message starts a line of its own.
+    env.error(f"audit: interrupted; {kept}", newline_first=env.stderr_isatty)
     status = ExitStatus.TERMINATED if signum == signal.SIGTERM else ExitStatus.INTERRUPTED
     raise typer.Exit(int(status))
