@@ -42,9 +42,14 @@ def read_note(source: str, coder: Coder, env: Environment) -> NoteInput:
     rules beside the tree's rule file; one line (exit 2) for an unreadable note or file, or
     when the notes extra is not installed."""
     from backcoder.files.notes import load_reader
+    from backcoder.notes.pipeline import MAX_NOTE_CHARS
     from backcoder.notes.records import note_record
 
     text = note_text(source, env)
+    if len(text) > MAX_NOTE_CHARS:  # refused at once, before the NLP library loads
+        raise BackcoderError(
+            f"the note has {len(text):,} characters; at most {MAX_NOTE_CHARS:,} are read"
+        )
     reader = load_reader(coder.bundle.path)
     reading = reader.read(text)
     return NoteInput(reading, note_record(coder.rules, reading), reader.notes)
