@@ -104,6 +104,19 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     for name, content in raw.items():
         (d / name).write_bytes(content)
+    head = b"_id,trauma\n"
+    (d / "c_unreadable_rows.csv").write_bytes(
+        head
+        + b"r1,n\xffo\n"  # not UTF-8
+        + b"r2,"
+        + b"x" * 1_100_000
+        + b"\n"  # a line over 1 MiB
+        + b'r3,"'
+        + b"x" * 200_000
+        + b'"\n'  # a cell over the csv module's field limit
+        + b"r4,no\n"
+    )
+    (d / "c_header_not_utf8.csv").write_bytes(b"trauma\xff,region\nno,lumbar\n")
     (d / "big.json").write_bytes(b'{"trauma": "' + b"x" * 10_000_000 + b'"}')
     (d / "folder").mkdir()
     return d
@@ -219,6 +232,9 @@ CASES: list[Case] = [
      "CSV header: the first row is empty", None),
     ("batch csv header line", ["batch", "{d}/c_header_line.csv"], None, 2, "rename it _line",
      None),
+    ("batch csv header not utf-8", ["batch", "{d}/c_header_not_utf8.csv"], None, 2,
+     "CSV header: line 1 is not UTF-8 text", None),
+    ("batch csv unreadable rows", ["batch", "{d}/c_unreadable_rows.csv"], None, 1, "4 of 4", 4),
     ("batch csv fhir", ["batch", "{d}/c_ragged.csv", "--format", "fhir"], None, 2,
      "reads JSON lines", None),
     # audit
@@ -291,6 +307,20 @@ def test_csv_quoted_line_break_keeps_the_row_where_it_begins(
     result = cli("batch", str(files / "c_quoted.csv"))
     assert result.exit_code == 0
     assert result.stdout.splitlines()[1:] == ['2,"a', 'b","M54.2,M54.59",', "5,r2,M54.59,"]
+
+
+def test_csv_rows_that_cannot_be_read_are_their_errors_and_the_batch_goes_on(
+    cli: Callable[..., Any], files: Path
+) -> None:
+    """Not UTF-8, a line over 1 MiB, a cell over the csv module's limit: each is the error of
+    the row that holds it, and the rows after it are coded; nothing is dropped."""
+    result = cli("batch", str(files / "c_unreadable_rows.csv"), "--format", "jsonl")
+    results = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in results] == [2, 3, 4, 5]
+    assert results[0]["error"] == "line 2 is not UTF-8 text"
+    assert results[1]["error"] == "line 3 is longer than 1,048,576 bytes, the most a row may be"
+    assert results[2]["error"].startswith("not a readable CSV row (field larger than")
+    assert results[3]["_id"] == "r4" and "missing answer" in results[3]["error"]
 
 
 def test_audit_dates_that_are_no_dates_and_outside_every_release(

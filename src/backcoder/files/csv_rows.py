@@ -45,28 +45,45 @@ class CsvBatch:
 
     def run(self, lines: Iterable[bytes]) -> Iterator[bytes]:
         """One output line per record row, in order (and the header row, for CSV); `line`
-        is the line of the file where the row begins (the header is line 1)."""
-        rows = csv.reader(_text_lines(lines))
+        is the line of the file where the row begins (the header is line 1). A row the csv
+        module cannot read, or one holding a line that is not UTF-8 or is over the line
+        limit, is that row's error, and the batch goes on, as for a JSON line."""
+        unreadable: dict[int, str] = {}  # line number -> why, for the row that holds it
+        rows = csv.reader(_text_lines(lines, unreadable))
         try:
             first = next(rows, None)
-            if first is None:
-                return
-            self.header = _checked_header(first)
-            carried = [(i, name) for i, name in enumerate(self.header) if name.startswith("_")]
-            if self.csv_out:
-                yield _csv_line([LINE, *(name for _, name in carried), CODES, ERROR])
-            while True:
-                number = rows.line_num + 1  # the line where the row begins
+        except csv.Error as exc:
+            raise CsvHeaderError(f"CSV header: cannot be read ({exc})") from None
+        if first is None:
+            return
+        if unreadable:
+            raise CsvHeaderError(f"CSV header: line 1 is {unreadable[1]}")
+        self.header = _checked_header(first)
+        carried = [(i, name) for i, name in enumerate(self.header) if name.startswith("_")]
+        if self.csv_out:
+            yield _csv_line([LINE, *(name for _, name in carried), CODES, ERROR])
+        while True:
+            number = rows.line_num + 1  # the line where the row begins
+            try:
                 row = next(rows, None)
+            except csv.Error as exc:
+                row, problem = [], f"not a readable CSV row ({exc})"
+            else:
                 if row is None:
                     break
-                kept = {name: row[i] if i < len(row) else "" for i, name in carried}
+                problem = next(
+                    (f"line {n} is {why}" for n, why in unreadable.items() if n <= rows.line_num),
+                    None,
+                )
+            unreadable.clear()  # every line read so far belongs to this row or earlier
+            kept = {name: row[i] if i < len(row) else "" for i, name in carried}
+            if problem is None:
                 result, ok = self._code_row(number, row, kept)
-                self.counts.lines += 1
-                self.counts.errors += not ok
-                yield self._as_csv(number, kept, result) if self.csv_out else result
-        except csv.Error as exc:
-            raise BackcoderError(f"CSV input, row {rows.line_num}: {exc}") from None
+            else:
+                result, ok = _error_line(number, kept, problem), False
+            self.counts.lines += 1
+            self.counts.errors += not ok
+            yield self._as_csv(number, kept, result) if self.csv_out else result
 
     @staticmethod
     def _as_csv(number: int, kept: dict[str, str], result: bytes) -> bytes:
@@ -101,15 +118,21 @@ class CsvBatch:
         return None
 
 
-def _text_lines(lines: Iterable[bytes]) -> Iterator[str]:
-    """The input's lines as text for the csv module (which joins a quoted cell's lines)."""
+def _text_lines(lines: Iterable[bytes], unreadable: dict[int, str]) -> Iterator[str]:
+    """The input's lines as text for the csv module (which joins a quoted cell's lines). A
+    line over the limit goes on as an empty line, one that is not UTF-8 with its bad bytes
+    replaced; `unreadable` records why, so that the row holding it is refused."""
     for number, line in enumerate(lines, start=1):
+        encoding = "utf-8-sig" if number == 1 else "utf-8"
         if len(line) > MAX_BATCH_LINE:
-            raise BackcoderError(f"CSV input, line {number}: longer than {MAX_BATCH_LINE} bytes")
+            unreadable[number] = f"longer than {MAX_BATCH_LINE:,} bytes, the most a row may be"
+            yield "\n"
+            continue
         try:
-            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            text = line.decode(encoding)
         except UnicodeDecodeError:
-            raise BackcoderError(f"CSV input, line {number}: not UTF-8 text") from None
+            unreadable[number] = "not UTF-8 text"
+            text = line.decode(encoding, errors="replace")
         yield text + "\n"
 
 
