@@ -116,6 +116,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
         + b'"\n'  # a cell over the csv module's field limit
         + b"r4,no\n"
     )
+    (d / "a_not_utf8_row.csv").write_bytes(b"_id,codes\na,M54.50\nb,M54\xff50\nc,M54.50\n")
     (d / "c_header_not_utf8.csv").write_bytes(b"trauma\xff,region\nno,lumbar\n")
     (d / "big.json").write_bytes(b'{"trauma": "' + b"x" * 10_000_000 + b'"}')
     (d / "folder").mkdir()
@@ -250,6 +251,10 @@ CASES: list[Case] = [
     ("audit csv header only", ["audit", "{d}/a_header_only.csv"], None, 0, "0 claims", 0),
     ("audit csv blank header", ["audit", "{d}/c_blank_header.csv"], None, 2, "no codes column",
      None),
+    ("audit csv row not utf-8", ["audit", "{d}/a_not_utf8_row.csv"], None, 1,
+     "1 lines with `error`", 3),
+    ("audit csv header not utf-8", ["audit", "{d}/c_header_not_utf8.csv"], None, 2,
+     "the CSV header is not UTF-8 text", None),
     ("audit summary is output", ["audit", "{d}/a_dates.jsonl", "-o", "{d}/same",
      "--summary", "{d}/same"], None, 2, "is the output too", None),
     ("audit -o missing folder", ["audit", "{d}/a_dates.jsonl", "-o", "{d}/nope/o"], None, 2,
@@ -321,6 +326,18 @@ def test_csv_rows_that_cannot_be_read_are_their_errors_and_the_batch_goes_on(
     assert results[1]["error"] == "line 3 is longer than 1,048,576 bytes, the most a row may be"
     assert results[2]["error"].startswith("not a readable CSV row (field larger than")
     assert results[3]["_id"] == "r4" and "missing answer" in results[3]["error"]
+
+
+def test_audit_csv_row_not_utf8_is_that_rows_error(cli: Callable[..., Any], files: Path) -> None:
+    """The rows around it are audited: the decoder no longer fails a whole block of rows."""
+    result = cli("audit", str(files / "a_not_utf8_row.csv"))
+    results = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["line"], r.get("_id"), "error" in r) for r in results] == [
+        (2, "a", False),
+        (3, None, True),
+        (4, "c", False),
+    ]
+    assert results[1]["error"] == "not UTF-8 text: each row is a claim, in UTF-8"
 
 
 def test_audit_dates_that_are_no_dates_and_outside_every_release(

@@ -330,6 +330,8 @@ def csv_claims(text: IO[str]) -> Iterator[tuple[int, dict[str, Any] | None, str 
         return
     except csv.Error as exc:
         raise BackcoderError(f"the CSV header cannot be read ({exc})") from None
+    if _not_utf8(header):
+        raise BackcoderError("the CSV header is not UTF-8 text")
     columns = _columns(header)
     line = reader.line_num + 1
     while True:
@@ -341,8 +343,19 @@ def csv_claims(text: IO[str]) -> Iterator[tuple[int, dict[str, Any] | None, str 
             yield line, None, f"not a readable CSV row ({exc})"
             line = reader.line_num + 1
             continue
-        yield (line, *_row_claim(columns, header, row))
+        if _not_utf8(row):
+            yield line, None, "not UTF-8 text: each row is a claim, in UTF-8"
+        else:
+            yield (line, *_row_claim(columns, header, row))
         line = reader.line_num + 1
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of a byte not UTF-8
+
+
+def _not_utf8(row: list[str]) -> bool:
+    text = "".join(row)
+    return not text.isascii() and _UNDECODED.search(text) is not None
 
 
 def _columns(header: list[str]) -> dict[str, Any]:
@@ -413,5 +426,7 @@ def _row_claim(
 
 
 def text_lines(source: IO[bytes]) -> IO[str]:
-    """CSV text from bytes: UTF-8 (a byte-order mark allowed), newlines as CSV wants."""
-    return io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    """CSV text from bytes: UTF-8 (a byte-order mark allowed), newlines as CSV wants. A byte
+    that is not UTF-8 is kept as a lone surrogate, so that `csv_claims` refuses the row that
+    holds it and reads on, rather than the decoder failing a whole block of rows."""
+    return io.TextIOWrapper(source, encoding="utf-8-sig", errors="surrogateescape", newline="")
