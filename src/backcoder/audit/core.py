@@ -662,13 +662,21 @@ class Auditor:
     ) -> list[AuditFinding]:
         """A pain symptom beside the diagnosis or injury that explains it at its site; not
         when the claim's documentation, coded, reports both: its problems stand at
-        different documented sites, which the codes alone cannot show."""
+        different documented sites, which the codes alone cannot show. Nor when the
+        documentation reports beside the diagnosis, in the place of an unspecified symptom,
+        a pain code of its own family that the claim lacks (M54.59 where the claim has
+        M54.9): the record puts that pain apart from the diagnosis, and the unspecified code
+        is then judged as one (I.B.18), naming the documented code."""
         found = []
+        claimed = frozenset(codes)
         for symptom in dict.fromkeys(codes):
             for cause in dict.fromkeys(codes):
                 if cause == symptom or (symptom, cause) in flagged:
                     continue
-                if symptom in documented and cause in documented:
+                if cause in documented and (
+                    symptom in documented
+                    or self._documented_instead(by_code[symptom], documented, claimed)
+                ):
                     continue
                 entry = self.explanation(symptom, cause)
                 if entry is None or not self.is_definitive(cause):
@@ -688,6 +696,22 @@ class Auditor:
                 )
                 break
         return found
+
+    def _documented_instead(
+        self, symptom: CodeJudgement, documented: frozenset[str], claimed: frozenset[str]
+    ) -> bool:
+        """Whether the symptom is an unspecified code and the documentation, coded, reports a
+        code of its own family (beneath its parent: M54.59 for M54.9 or M54.50) that the
+        claim does not carry. A specified symptom (M54.2) stands for its own site: the
+        diagnosis beside it still explains it."""
+        if not UNSPECIFIED.search(symptom.title or ""):
+            return False
+        info = self.index.info(symptom.code)
+        parent = info.parent if info is not None and info.parent else symptom.code
+        return any(
+            other != symptom.code and other.startswith(parent) and other not in claimed
+            for other in documented
+        )
 
     def _combinations(
         self, codes: Sequence[str], by_code: Mapping[str, CodeJudgement]
