@@ -33,6 +33,7 @@ from backcoder.icd.conventions import (
     MISSING_SEVENTH,
     Excludes1Notes,
     code_finding,
+    disease_fracture_for_injury,
     excludes1_findings,
     is_sequela,
 )
@@ -55,6 +56,7 @@ CLAIM_KEYS = (CODES, DATE, ANSWERS, NOTE)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SEPARATORS = re.compile(r"[\s;,]+")
 PAIN_CATEGORY = "G89"
+OSTEOPOROSIS_FRACTURE = "M80"
 NEOPLASM_PAIN = "G89.3"
 MAX_CODES_SUGGESTED = 12
 """More codes than this to choose from are named as a sentence, not as a list of codes."""
@@ -894,7 +896,9 @@ class Auditor:
         that explains a symptom (M54.2 where a C5-C6 disc displacement is documented:
         M50.222), the combination code (M47.816 beside documented radiculopathy: M47.26),
         or another code beneath the same parent (M48.061 where neurogenic claudication is
-        documented: M48.062; M54.41 where the sciatica is left: M54.42)."""
+        documented: M48.062; M54.41 where the sciatica is left: M54.42); and an injury code
+        for a fracture the documentation puts down to disease (S32.010A where osteoporosis
+        and a fall from standing height are documented: M80.08XA)."""
         if record is None:
             return []
         documented = record.code_list
@@ -926,6 +930,8 @@ class Auditor:
         info, theirs = self.index.info(code), self.index.info(other)
         if info and theirs and info.parent and info.parent == theirs.parent:
             return ("I.B.18",)
+        if disease_fracture_for_injury(self.index, code, other):
+            return ("I.C.13.d.2",) if other.startswith(OSTEOPOROSIS_FRACTURE) else ("I.C.13.c",)
         return ()
 
     def _less_specific_finding(self, one: CodeJudgement, instead: list[str]) -> AuditFinding:

@@ -66,6 +66,26 @@ def is_sequela(tabular: Tabular, code: str) -> bool:
     return meaning.lower() == "sequela"
 
 
+def is_fracture(tabular: Tabular, code: str) -> bool:
+    """A fracture code by its official title: the injury (S22.0-, S32.0-) and the
+    pathological, fatigue and collapsed-vertebra codes (M80, M84, M48.4, M48.5), whose
+    7th characters all speak of an "encounter for fracture"."""
+    info = tabular.info(code)
+    return info is not None and "fracture" in info.title.lower()
+
+
+def disease_fracture_for_injury(tabular: Tabular, claimed: str, documented: str) -> bool:
+    """`documented` is a fracture the disease explains (chapter 13) where `claimed` codes
+    it as an injury (chapter 19): a fracture from a minor fall in known osteoporosis, or a
+    pathological fracture, is never an injury code (I.C.13.c, I.C.13.d.2)."""
+    return (
+        claimed[:1] in ("S", "T")
+        and documented[:1] == "M"
+        and is_fracture(tabular, claimed)
+        and is_fracture(tabular, documented)
+    )
+
+
 def excludes1_note(tabular: Tabular, code: str, other: str) -> str | None:
     """The Excludes1 note (of `code` or an ancestor) that forbids reporting `other` with it."""
     return Excludes1Notes(tabular).note(code, other)
