@@ -460,11 +460,12 @@ class Assembler:
         dropped: frozenset[tuple[int, int]],
         residuals: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (),
     ) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
-        """Each code once, listing every problem it came from, in reporting order: a leading
-        problem's first-sequenced codes (G89 at a pain-management encounter), then the
-        problems as listed, each in its own order, then the codes sequenced last (G89 as
-        additional). A symptom that is the residual of another problem's sequela comes
-        just before the sequela's injury code when that is listed earlier (I.C.19.a)."""
+        """Each code once, listing every problem it came from (in the order listed), in
+        reporting order: a leading problem's first-sequenced codes (G89 at a
+        pain-management encounter), then the problems as listed, each in its own order,
+        then the codes sequenced last (G89 as additional). A symptom that is the residual
+        of another problem's sequela comes just before the sequela's injury code when that
+        is listed earlier (I.C.19.a)."""
         lines = self._lines
 
         def tier(index: int, position: int) -> int:
@@ -495,7 +496,7 @@ class Assembler:
             elif index + 1 not in seen[2]:
                 seen[2].append(index + 1)
         return tuple(
-            (index, position, tuple(numbers)) for index, position, numbers in found.values()
+            (index, position, tuple(sorted(numbers))) for index, position, numbers in found.values()
         )
 
     def _reasons_for(
