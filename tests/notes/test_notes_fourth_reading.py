@@ -197,3 +197,80 @@ def test_study_reports_and_impression_titles(
     assert codes(data) == expected
     study = (note.index(middle), note.index(middle) + len(middle))
     assert not [e for e in data["evidence"] if study[0] <= e["start"] < study[1]]
+
+
+# Disc degeneration's sixth character follows the leg pain however the note words it
+# (M51.36-: 0 back pain only, 2 back and lower-extremity pain)
+@pytest.mark.parametrize(
+    ("hpi", "expected"),
+    [
+        ("LBP with pain radiating down both legs to the knees.", "M51.362"),
+        ("LBP, with burning into both lateral legs.", "M51.362"),
+        ("LBP with pain shooting down the back of the R thigh.", "M51.362"),
+        ("LBP. No radiating pain into the arms or legs.", "M51.360"),
+        ("LBP. No radiation into the\nlegs.", "M51.360"),
+    ],
+)
+def test_leg_pain_beside_disc_degeneration(cli: Any, hpi: str, expected: str) -> None:
+    note = f"HPI: 55 yo M. {hpi} No injury.\nAssessment: Lumbar DDD.\n"
+    data = coded(cli, "--note", "-", input=note)
+    assert codes(data) == [expected]
+    leg = [e for e in data["evidence"] if e["id"] == "leg_pain"]
+    assert [e["value"] for e in leg] == ["yes" if expected == "M51.362" else "no"]
+
+
+def test_the_side_of_thigh_pain_is_the_sciaticas(cli: Any) -> None:
+    note = "HPI: LBP with pain down the R posterior thigh, no injury.\nAssessment: Sciatica.\n"
+    assert codes(coded(cli, "--note", "-", input=note)) == ["M54.41"]
+
+
+@pytest.mark.parametrize(
+    ("hpi", "flagged"),
+    [
+        ("Low back pain, constant, worse at night.", True),
+        ("Low back pain that wakes him up at night.", True),
+        ("Low back pain, not worse at night.", False),
+    ],
+)
+def test_pain_worse_at_night_is_the_night_pain_red_flag(cli: Any, hpi: str, flagged: bool) -> None:
+    note = f"HPI: 70 yo M. {hpi} No injury.\nAssessment: Low back pain.\n"
+    data = coded(cli, "--note", "-", input=note)
+    flags = {e["value"] for e in data["evidence"] if e["id"] == "red_flags"}
+    assert ("night_pain" in flags) is flagged
+
+
+def test_what_comes_with_after_a_negation_is_asserted(cli: Any) -> None:
+    """ "T7-T8 disc herniation without myelopathy, with mid back pain": the negation ends at
+    ", with"; the mid back pain is not a denied low back pain."""
+    note = "HPI: no trauma.\nAssessment: Lumbar spondylosis without radiculopathy, with LBP.\n"
+    data = coded(cli, "--note", "-", input=note)
+    lumbago = [(e["value"], e["quote"]) for e in data["evidence"] if e["id"] == "lumbago"]
+    assert lumbago == [("yes", "LBP")]
+    thoracic = "HPI: no trauma.\nAssessment: T7-T8 disc herniation without myelopathy, with mid back pain.\n"
+    data = coded(cli, "--note", "-", input=thoracic)
+    assert not [e for e in data["evidence"] if e["id"] == "lumbago"]
+    assert codes(data) == ["M51.24"]
+
+
+def test_a_plural_procedure_in_the_plan_is_a_plan(cli: Any) -> None:
+    note = (
+        "Reason for visit: follow-up.\nHPI: Chronic low back pain, no injury, no radiation.\n"
+        "Assessment: Chronic low back pain. Consider L4-5 medial branch blocks.\n"
+    )
+    data = coded(cli, "--note", "-", input=note)
+    assert codes(data) == ["M54.50", "G89.29"]
+    aside = {(s["id"], s["value"], s["reason"]) for s in data["set_aside"]}
+    assert ("reason", "pain_management", "hypothetical") in aside
+
+
+def test_chronic_pain_syndrome_in_the_hpi_is_no_conflict_with_itself(cli: Any) -> None:
+    """The "chronic pain" inside "chronic pain syndrome" is that syndrome: no conflict is
+    reported between the HPI's and the assessment's same diagnosis."""
+    note = (
+        "Reason for visit: opioid medication management.\n"
+        "HPI: LBP for years, followed here for chronic pain syndrome. No injury.\n"
+        "A/P: Chronic pain syndrome. Low back pain.\n"
+    )
+    data = coded(cli, "--note", "-", input=note)
+    assert data["conflicts"] == []
+    assert codes(data) == ["G89.4", "M54.50"]
