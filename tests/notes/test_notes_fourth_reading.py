@@ -26,8 +26,9 @@ from tests.notes.test_corpus import assert_reading
 NOTES = Path(__file__).resolve().parent.parent / "cases" / "notes-fourth"
 _FILE: dict[str, Any] = yaml.safe_load((NOTES / "expected.yaml").read_text(encoding="utf-8"))
 DOUBTFUL: dict[str, str] = _FILE.pop("doubtful", None) or {}
+MISREAD: dict[str, str] = _FILE.pop("misread", None) or {}
 EXPECTED: dict[str, dict[str, Any]] = _FILE
-READ = sorted(name for name in EXPECTED if name not in DOUBTFUL)
+READ = sorted(EXPECTED)
 # a handful through `code --note FILE`, one of each kind of visit; the rest through one batch
 THROUGH_CODE = (
     "f04-pain-procedure-tfesi-chronic-radic",
@@ -54,12 +55,21 @@ def codes(data: dict[str, Any]) -> list[str]:
 
 def test_every_note_has_an_entry_and_every_doubt_a_reason() -> None:
     assert {path.stem for path in NOTES.glob("*.txt")} == set(EXPECTED)
-    assert set(DOUBTFUL) <= set(EXPECTED)
-    assert all(isinstance(reason, str) and reason for reason in DOUBTFUL.values())
-    assert len(READ) >= 20
+    for listed in (DOUBTFUL, MISREAD):
+        assert set(listed) <= set(EXPECTED)
+        assert all(isinstance(reason, str) and reason for reason in listed.values())
+    assert len(set(EXPECTED) - set(DOUBTFUL) - set(MISREAD)) >= 20
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(reason=MISREAD[name], strict=True))
+        if name in MISREAD
+        else name
+        for name in sorted(EXPECTED)
+    ],
+)
 def test_note_reads_as_expected(read: Callable[[str], NoteReading], name: str) -> None:
     if name in DOUBTFUL:
         pytest.skip(DOUBTFUL[name])
