@@ -284,3 +284,24 @@ def test_chronic_pain_syndrome_in_the_hpi_is_no_conflict_with_itself(cli: Any) -
     data = coded(cli, "--note", "-", input=note)
     assert data["conflicts"] == []
     assert codes(data) == ["G89.4", "M54.50"]
+
+
+# Section titles as dictated and templated notes write them: the assessment's diagnosis is read
+# under each (a disc herniation with radiculopathy: M51.16), and a consult's reason is its
+# chief complaint, not a diagnosis
+@pytest.mark.parametrize(
+    "title",
+    ["IMP:", "A&P:", "Impressions:", "Diagnostic impression:", "Clinical assessment:",
+     "Dx/Plan:", "Diagnosis/Plan:", "Final Dx:", "PT Assessment:", "PT Dx:"],
+)  # fmt: skip
+def test_assessment_titles(cli: Any, title: str) -> None:
+    note = (
+        "Reason for consultation: lumbar radiculopathy?\n"
+        "Interval hx: 50 yo with LBP and left leg pain x 3 mo, no injury.\n"
+        f"{title}\nLeft L5 radiculopathy due to L4-5 HNP.\n"
+        "Plan of care: PT 2x/wk.\n"
+    )
+    data = coded(cli, "--note", "-", input=note)
+    assert codes(data) == ["M51.16"]
+    sections = {e["id"]: e["section"] for e in data["evidence"]}
+    assert sections["condition"] == "assessment" and sections["trauma"] == "hpi"
