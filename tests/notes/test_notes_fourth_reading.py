@@ -305,3 +305,19 @@ def test_assessment_titles(cli: Any, title: str) -> None:
     assert codes(data) == ["M51.16"]
     sections = {e["id"]: e["section"] for e in data["evidence"]}
     assert sections["condition"] == "assessment" and sections["trauma"] == "hpi"
+
+
+# I.C.6.b.1.a: a spinal procedure for the pain done at this visit makes it a pain-management
+# encounter (G89 first) wherever the note records it; one only planned does not
+@pytest.mark.parametrize(
+    ("plan", "expected"),
+    [
+        ("TPI x 4 performed today without complication.", ["G89.29", "M54.2"]),
+        ("Right C6-7 TFESI performed under fluoroscopy.", ["G89.29", "M54.2"]),
+        ("C6-7 TFESI to be performed next week.", ["M54.2", "G89.29"]),
+        ("Consider trigger point injections.", ["M54.2", "G89.29"]),
+    ],
+)
+def test_a_procedure_performed_today_in_the_plan(cli: Any, plan: str, expected: list[str]) -> None:
+    note = f"HPI: neck pain x 3 yrs. No trauma.\nAssessment: Chronic cervicalgia.\nPlan: {plan}\n"
+    assert codes(coded(cli, "--note", "-", input=note)) == expected
