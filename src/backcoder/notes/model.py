@@ -165,6 +165,11 @@ class Section:
     """Why a mention here is set aside when the section does not settle it."""
     within: list[str] = field(default_factory=list)
     """Only a section inside one of these (ROS system lines inside the review of systems)."""
+    after: list[str] = field(default_factory=list)
+    """Titles this kind shares with another kind start this kind instead when the section
+    before is one of these: a radiology report's "Impression:" right after its "Findings:" is
+    the radiologist's, while the same title after the note's own "Imaging:" line is the
+    provider's assessment. Each title must be another kind's too."""
     lists_problems: bool = False
     """Its sentences are the visit's problems (the assessment's items); other sections' words
     only add to the problems whose site they name (a plan: "PT for the neck")."""
@@ -223,6 +228,22 @@ class NotesFile:
             unknown = [parent for parent in section.within if parent not in self.sections]
             if unknown:
                 raise ValueError(f"section {name}: `within` names unknown sections {unknown}")
+            unknown = [before for before in section.after if before not in self.sections]
+            if unknown:
+                raise ValueError(f"section {name}: `after` names unknown sections {unknown}")
+            if section.after:
+                shared = {
+                    title.lower()
+                    for other, kind in self.sections.items()
+                    if other != name and not kind.after
+                    for title in kind.titles
+                }
+                alone = [title for title in section.titles if title.lower() not in shared]
+                if alone:
+                    raise ValueError(
+                        f"section {name}: titles {alone} are no other section's, which `after` "
+                        "needs (the other section's title is what the note is searched for)"
+                    )
 
 
 @cache

@@ -276,6 +276,7 @@ class NotePipeline:
                     parent_required=bool(section.within),
                 )
                 for name, section in notes.sections.items()
+                if not section.after
                 for title in section.titles
             ]
         )
@@ -339,11 +340,14 @@ class NotePipeline:
 
         matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         keys: dict[int, tuple[str, str, Pattern]] = {}
+        self._longest_phrase = 0
         for number, (question, value, pattern) in enumerate(self._patterns()):
             if not pattern.phrases:
                 continue
             key = f"{question}={value}#{number}"
-            matcher.add(key, [self.nlp.make_doc(phrase) for phrase in pattern.phrases])
+            phrases = [self.nlp.make_doc(phrase) for phrase in pattern.phrases]
+            self._longest_phrase = max(self._longest_phrase, *(len(p) for p in phrases))
+            matcher.add(key, phrases)
             keys[self.nlp.vocab.strings[key]] = (question, value, pattern)
         return matcher, keys
 
@@ -399,11 +403,45 @@ class NotePipeline:
                 for modifier in span._.modifiers
             )
 
+    def _wrapped_phrases(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """Phrases broken by a wrapped line ("No inciting" at a line's end, "event" on the
+        next): notes are hard-wrapped at a fixed width, and the line break is a token of its
+        own that the PhraseMatcher will not step over. Around each line break inside a
+        sentence, the words on either side (as many as the longest phrase has) are matched
+        again without it; only matches that cross the break are kept, as (key, start, end)
+        in the note's tokens, the break inside the span."""
+        from spacy.tokens import Doc as SpacyDoc
+
+        reach = self._longest_phrase - 1
+        found: list[tuple[int, int, int]] = []
+        if reach < 1:
+            return found
+        for index in range(1, len(doc) - 1):
+            token = doc[index]
+            if not (token.is_space and "\n" in token.text) or doc[index + 1].is_sent_start:
+                continue
+            if doc[index - 1].is_space or doc[index + 1].is_space:
+                continue
+            sentence = doc[index - 1].sent
+            words = [
+                i
+                for i in range(
+                    max(sentence.start, index - reach), min(sentence.end, index + 1 + reach)
+                )
+                if not doc[i].is_space
+            ]
+            piece = SpacyDoc(doc.vocab, words=[doc[i].text for i in words])
+            for key, start, end in self._phrases(piece):
+                first, last = words[start], words[end - 1]
+                if first < index < last:
+                    found.append((key, first, last + 1))
+        return found
+
     def _targets(self, doc: Doc, text: str) -> list[Target]:
         from spacy.tokens import Span
 
         found: dict[tuple[str, str, int, int], Target] = {}
-        for key, start, end in self._phrases(doc):
+        for key, start, end in [*self._phrases(doc), *self._wrapped_phrases(doc)]:
             question, value, pattern = self._phrase_keys[key]
             span = Span(doc, start, end, label=question.upper())
             place = (question, value, span.start_char, span.end_char)

@@ -95,17 +95,20 @@ class _Layout:
     """Sentences and sections of one processed note, looked up by token (computed once: the
     library's per-span getters cost more than the rest of the reading)."""
 
-    def __init__(self, doc: Any, text: str) -> None:
+    def __init__(self, doc: Any, text: str, after: dict[tuple[str, str], str]) -> None:
         self.text = text
         self._sentence_tokens: list[int] = []
         self._sentence_chars: list[int] = []
         for sentence in doc.sents:
             self._sentence_tokens.append(sentence.start)
             self._sentence_chars.append(sentence.start_char)
-        self._sections: list[tuple[int, str, str]] = [
-            (s.title_start, s.category, doc[s.title_start : s.title_end].text.strip())
-            for s in doc._.sections
-        ]
+        self._sections: list[tuple[int, str, str]] = []
+        before = ""
+        for s in doc._.sections:
+            title = doc[s.title_start : s.title_end].text.strip()
+            category = after.get((before, title.lower()), s.category)
+            self._sections.append((s.title_start, category, title))
+            before = category
         self._section_starts = [start for start, _, _ in self._sections]
 
     def sentence(self, token: int) -> int:
@@ -131,6 +134,13 @@ class NoteReader:
     def __init__(self, notes: NotesFile) -> None:
         self.notes = notes
         self.pipeline = NotePipeline(notes)
+        # (the section before, a shared title) -> the kind that title starts there
+        self._after = {
+            (before, title.strip().lower()): name
+            for name, section in notes.sections.items()
+            for before in section.after
+            for title in section.titles
+        }
         site = [q for q, spec in notes.questions.items() if spec.site]
         self.site = site[0] if site else None
         self._related = self._site_relation()
@@ -159,7 +169,7 @@ class NoteReader:
             raise BackcoderError(f"a note is text, not {type(text).__name__}")
         doc, targets = self.pipeline.run(text)
         reading = NoteReading()
-        mentions = self._mentions(targets, _Layout(doc, text), reading)
+        mentions = self._mentions(targets, _Layout(doc, text, self._after), reading)
         mentions = self._with_implied(mentions)
         shared, problems = self._assign(mentions)
         self._resolve(shared, problems, reading)
