@@ -30,11 +30,9 @@ EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
 )
 # Notes whose right reading is doubtful: kept in the corpus, not asserted (the reason says why).
 DOUBTFUL: dict[str, str] = {
-    "t01-ed-lifting-lumbar-strain": "not yet read right: groin numbness in return precautions",
     "t06-dictated-osteoporotic-l2": "not yet read right: pain across the lower back",
     "t17-ed-bike-fall-low-back-and-right-back-wall-contusions": "not yet read right",
     "t20-copyforward-pmh-neck-strain": "not yet read right: low back at baseline",
-    "t24-urgent-care-lumbar-sprain-dx-line": "not yet read right: groin numbness",
 }
 
 
@@ -125,3 +123,31 @@ def test_vertebrae_listed_after_fractures_are_each_a_problem(
     for item in vertebrae:
         assert note[item["start"] : item["end"]] == item["quote"]
         assert item["quote"].endswith(item["value"])
+
+
+# Cauda equina symptoms as patients and return precautions word them: a red flag when asserted,
+# set aside as hypothetical in "return if ...", as negated when denied
+@pytest.mark.parametrize(
+    "words",
+    [
+        "numbness in the groin",
+        "groin numbness",
+        "numbness around the perineum",
+        "loss of control of her bladder",
+        "trouble controlling her bowels",
+    ],
+)
+def test_cauda_equina_symptoms_in_plain_words_are_read(cli: Any, words: str) -> None:
+    said = coded(cli, "--note", "-", input=f"HPI: LBP x 2 days, no injury. Reports {words}.\n")
+    assert any("cauda equina" in warning for warning in said["warnings"])
+    flags = [e for e in said["evidence"] if e["id"] == "red_flags"]
+    assert [(e["value"], e["quote"]) for e in flags] == [("cauda_equina", words)]
+    for note, reason in (
+        (f"HPI: LBP, no injury.\nPlan: NSAIDs. Return if you develop {words}.\n", "hypothetical"),
+        (f"HPI: LBP, no injury. Denies {words}.\n", "negated"),
+    ):
+        data = coded(cli, "--note", "-", input=note)
+        assert not [e for e in data["evidence"] if e["id"] == "red_flags"]
+        assert not any("cauda equina" in warning for warning in data["warnings"])
+        aside = {(s["value"], s["quote"], s["reason"]) for s in data["set_aside"]}
+        assert ("cauda_equina", words, reason) in aside
