@@ -31,7 +31,6 @@ EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
 # Notes whose right reading is doubtful: kept in the corpus, not asserted (the reason says why).
 DOUBTFUL: dict[str, str] = {
     "t06-dictated-osteoporotic-l2": "not yet read right: pain across the lower back",
-    "t17-ed-bike-fall-low-back-and-right-back-wall-contusions": "not yet read right",
     "t20-copyforward-pmh-neck-strain": "not yet read right: low back at baseline",
 }
 
@@ -151,3 +150,38 @@ def test_cauda_equina_symptoms_in_plain_words_are_read(cli: Any, words: str) -> 
         assert not any("cauda equina" in warning for warning in data["warnings"])
         aside = {(s["value"], s["quote"], s["reason"]) for s in data["set_aside"]}
         assert ("cauda_equina", words, reason) in aside
+
+
+# "No head injury" after a fall is about the head: no conflict with the back's injury; "no
+# injury" and "denies trauma" still settle trauma=no
+@pytest.mark.parametrize(
+    ("hpi", "trauma", "conflicts"),
+    [
+        ("Fell off a ladder onto his back. No head injury, no LOC.", "yes", []),
+        ("Slipped on ice. Denies head trauma. No other injury.", "yes", []),
+        ("Fell off a ladder. Denies chest or abdominal injury.", "yes", []),
+        ("Pain for 3 weeks. No injury.", "no", []),
+        ("Fell off a ladder. Denies trauma.", "yes", [("trauma", "yes", "no")]),
+    ],
+)
+def test_another_body_parts_injury_denied_is_not_the_backs(
+    cli: Any, hpi: str, trauma: str, conflicts: list[tuple[str, str, str]]
+) -> None:
+    dx = "Lumbar strain." if trauma == "yes" else "Low back pain."
+    data = coded(cli, "--note", "-", input=f"HPI: 50 yo M. {hpi}\nAssessment: {dx}\n")
+    assert next(s for s in data["path"] if s["question"] == "trauma")["answer"] == trauma
+    assert [(c["id"], c["value"], c["overridden"]) for c in data["conflicts"]] == conflicts
+
+
+# A contusion of the "right posterior thorax" is the thoracic back wall: its side goes with the
+# thoracic problem, not with the lower back named in the same sentence
+def test_the_posterior_thorax_is_the_thoracic_back_wall(cli: Any) -> None:
+    note = (
+        "HPI: 30 yo F fell down the stairs.\n"
+        "Exam: Bruising over the lower back and over the left posterior thorax.\n"
+        "Dx: 1. Contusion of lower back. 2. Contusion of back wall of thorax.\n"
+    )
+    data = coded(cli, "--note", "-", input=note)
+    assert codes(data) == ["S30.0XXA", "S20.222A"]
+    sides = [(e["problem"], e["value"]) for e in data["evidence"] if e["id"] == "side"]
+    assert sides == [(2, "left")]
