@@ -233,3 +233,26 @@ def test_a_discharge_summarys_diagnoses_are_the_assessment(cli: Any, title: str)
     assert ("injury", "strain", "historical") in aside
     assert ("red_flags", "numbness in the groin", "hypothetical") in aside
     assert ("injury", "fracture", "section") in aside  # the hospital course's CT
+
+
+# What the provider links a vertebral fracture to, written after the fracture or in the
+# tabular's own words: the M80 or M84 code, never an S-code (I.C.13.d.1, encounters.md)
+@pytest.mark.parametrize(
+    ("hpi", "diagnosis", "expected"),
+    [
+        ("No trauma, severe mid back pain.", "T8 compression fracture secondary to multiple myeloma.",
+         ["M84.58XA"]),
+        ("No injury.", "L2 fracture due to metastatic renal cell carcinoma.", ["M84.58XA"]),
+        ("Fell from standing.", "L1 compression fracture, osteoporotic.", ["M80.08XA"]),
+        ("Fell from standing.",
+         "Age-related osteoporosis with current pathological vertebral fracture, L1.",
+         ["M80.08XA"]),
+        ("Fell from a roof; prostate cancer in remission.",
+         "Closed L2 wedge compression fracture from the fall.", ["S32.020A"]),
+    ],
+)  # fmt: skip
+def test_the_cause_written_after_the_fracture_is_its_cause(
+    cli: Any, hpi: str, diagnosis: str, expected: list[str]
+) -> None:
+    note = f"HPI: 78 yo F. {hpi}\nAssessment: {diagnosis}\n"
+    assert codes(coded(cli, "--note", "-", input=note)) == expected
