@@ -256,3 +256,21 @@ def test_the_cause_written_after_the_fracture_is_its_cause(
 ) -> None:
     note = f"HPI: 78 yo F. {hpi}\nAssessment: {diagnosis}\n"
     assert codes(coded(cli, "--note", "-", input=note)) == expected
+
+
+# The side of a thoracic back wall contusion, written after the site or as "the right side of"
+@pytest.mark.parametrize(
+    ("hpi", "diagnosis", "expected"),
+    [
+        ("Fell on ice.", "Contusion of thoracic back wall, right.", ["S20.221A"]),
+        ("Fell on ice.", "Contusion of back wall of thorax, L.", ["S20.222A"]),
+        ("Fell on ice, pain over the left side of her upper back.",
+         "Contusion of back wall of thorax.", ["S20.222A"]),
+        ("Fell on ice.", "Contusion of back wall of thorax.", ["S20.229A"]),
+    ],
+)  # fmt: skip
+def test_the_back_walls_side_after_the_site(
+    cli: Any, hpi: str, diagnosis: str, expected: list[str]
+) -> None:
+    note = f"HPI: 66 yo F. {hpi}\nImpression: {diagnosis}\n"
+    assert codes(coded(cli, "--note", "-", input=note)) == expected
