@@ -274,3 +274,24 @@ def test_the_back_walls_side_after_the_site(
 ) -> None:
     note = f"HPI: 66 yo F. {hpi}\nImpression: {diagnosis}\n"
     assert codes(coded(cli, "--note", "-", input=note)) == expected
+
+
+# One diagnosis line naming two sites, each with its own injury, is two problems; naming two
+# sites with one injury or one pain, it stays one problem at two sites
+@pytest.mark.parametrize(
+    ("diagnosis", "expected", "problems"),
+    [
+        ("Cervical strain and lumbar sprain, initial encounter.", ["S16.1XXA", "S33.5XXA"], 2),
+        ("Cervical strain; lumbar sprain.", ["S16.1XXA", "S33.5XXA"], 2),
+        ("Thoracic sprain and lumbar strain.", ["S23.3XXA", "S39.012A"], 2),
+        ("Cervical and lumbar strain.", ["S16.1XXA", "S39.012A"], 1),
+        ("Contusion of lower back and left back wall of thorax.", ["S30.0XXA", "S20.222A"], 1),
+    ],
+)  # fmt: skip
+def test_two_sites_with_two_injuries_in_one_line_are_two_problems(
+    cli: Any, diagnosis: str, expected: list[str], problems: int
+) -> None:
+    note = f"HPI: 35 yo M in an MVC yesterday, neck and back pain.\nImpression: {diagnosis}\n"
+    data = coded(cli, "--note", "-", input=note)
+    assert codes(data) == expected
+    assert len(data.get("problems", [None])) == problems
