@@ -266,6 +266,7 @@ def test_the_cause_written_after_the_fracture_is_its_cause(
         ("Fell on ice.", "Contusion of back wall of thorax, L.", ["S20.222A"]),
         ("Fell on ice, pain over the left side of her upper back.",
          "Contusion of back wall of thorax.", ["S20.222A"]),
+        ("Fell on ice.", "Thoracic back wall contusion, left.", ["S20.222A"]),
         ("Fell on ice.", "Contusion of back wall of thorax.", ["S20.229A"]),
     ],
 )  # fmt: skip
@@ -295,3 +296,22 @@ def test_two_sites_with_two_injuries_in_one_line_are_two_problems(
     data = coded(cli, "--note", "-", input=note)
     assert codes(data) == expected
     assert len(data.get("problems", [None])) == problems
+
+
+# A burst fracture's stability written before or after it, as "fx" or "fracture"
+@pytest.mark.parametrize(
+    ("diagnosis", "expected"),
+    [
+        ("Stable burst fx of L1.", ["S32.011A"]),
+        ("Burst fx L1, stable.", ["S32.011A"]),
+        ("L1 burst fracture (stable), closed.", ["S32.011A"]),
+        ("L1 burst fracture, unstable.", ["S32.012A"]),
+        ("Unstable burst fx L1.", ["S32.012A"]),
+        ("L1 burst fracture.", ["S32.019A"]),
+    ],
+)
+def test_a_burst_fractures_stability_wherever_written(
+    cli: Any, diagnosis: str, expected: list[str]
+) -> None:
+    note = f"HPI: 40 yo M fell 12 feet from a ladder.\nDx: {diagnosis}\n"
+    assert codes(coded(cli, "--note", "-", input=note)) == expected
