@@ -315,3 +315,22 @@ def test_a_burst_fractures_stability_wherever_written(
 ) -> None:
     note = f"HPI: 40 yo M fell 12 feet from a ladder.\nDx: {diagnosis}\n"
     assert codes(coded(cli, "--note", "-", input=note)) == expected
+
+
+# The healing phase as diagnosis lines write it is the subsequent encounter (I.C.19.a); a later
+# test ("Subsequent MRI if no better") is not
+@pytest.mark.parametrize(
+    ("diagnosis", "expected"),
+    [
+        ("Lumbar strain, subsequent visit - improving.", ["S39.012D"]),
+        ("Lumbar strain (subsequent).", ["S39.012D"]),
+        ("Lumbar strain, healing phase.", ["S39.012D"]),
+        ("L1 compression fx, subsequent enc, routine healing.", ["S32.010D"]),
+        ("Lumbar strain. Subsequent MRI if no better.", ["S39.012A"]),
+    ],
+)
+def test_the_healing_phase_in_a_diagnosis_line_is_subsequent(
+    cli: Any, diagnosis: str, expected: list[str]
+) -> None:
+    note = f"HPI: 52 yo F fell 3 weeks ago, improving.\nA/P: {diagnosis}\n"
+    assert codes(coded(cli, "--note", "-", input=note)) == expected
