@@ -334,3 +334,33 @@ def test_the_healing_phase_in_a_diagnosis_line_is_subsequent(
 ) -> None:
     note = f"HPI: 52 yo F fell 3 weeks ago, improving.\nA/P: {diagnosis}\n"
     assert codes(coded(cli, "--note", "-", input=note)) == expected
+
+
+# Counselling and return precautions are conditions, and a partner is someone else: neither
+# settles an answer, and each is set aside for what it is
+@pytest.mark.parametrize(
+    ("text", "question", "value", "reason"),
+    [
+        ("Assessment: LBP.\nPlan: Should symptoms progress to sciatica, consider ESI.",
+         "nerve", "sciatica", "hypothetical"),
+        ("Assessment: LBP.\nPlan: Discussed that sciatica may develop; call if so.",
+         "nerve", "sciatica", "hypothetical"),
+        ("Assessment: LBP.\nPlan: In case of saddle numbness go to the ED.",
+         "red_flags", "cauda_equina", "hypothetical"),
+        ("Her fiance fell off a ladder last week.\nAssessment: LBP.",
+         "trauma", "yes", "other_person"),
+        ("Her boyfriend has sciatica.\nAssessment: LBP.", "nerve", "sciatica", "other_person"),
+    ],
+)  # fmt: skip
+def test_conditions_and_partners_settle_nothing(
+    read: Callable[[str], NoteReading], text: str, question: str, value: str, reason: str
+) -> None:
+    reading = read(f"HPI: 50 yo F with LBP x 1 wk, no injury. {text}\n")
+    record = reading.record()
+    assert record.get(question) != value and value not in record.get(question, [])
+    assert (question, value, reason) in {(s.id, s.value, s.reason) for s in reading.set_aside}
+
+
+def test_a_condition_that_may_recur_is_still_todays(read: Callable[[str], NoteReading]) -> None:
+    reading = read("HPI: LBP, no injury.\nAssessment: LBP with left sciatica, which can recur.\n")
+    assert reading.record()["nerve"] == "sciatica"
