@@ -364,3 +364,19 @@ def test_conditions_and_partners_settle_nothing(
 def test_a_condition_that_may_recur_is_still_todays(read: Callable[[str], NoteReading]) -> None:
     reading = read("HPI: LBP, no injury.\nAssessment: LBP with left sciatica, which can recur.\n")
     assert reading.record()["nerve"] == "sciatica"
+
+
+# A vertebra in the tabular's words, as dictated diagnoses copy the code's title
+@pytest.mark.parametrize(
+    ("diagnosis", "expected"),
+    [
+        ("Wedge compression fracture of first lumbar vertebra, initial encounter for closed "
+         "fracture.", ["S32.010A"]),
+        ("Stable burst fracture of twelfth thoracic vertebra, subsequent encounter for fracture "
+         "with routine healing.", ["S22.081D"]),
+        ("Wedge compression fracture of fifth lumbar vertebra.", ["S32.050A"]),
+    ],
+)  # fmt: skip
+def test_a_vertebra_in_the_tabulars_words(cli: Any, diagnosis: str, expected: list[str]) -> None:
+    note = f"HPI: 60 yo M fell from a roof.\nDx: {diagnosis}\n"
+    assert codes(coded(cli, "--note", "-", input=note)) == expected
