@@ -380,3 +380,21 @@ def test_a_condition_that_may_recur_is_still_todays(read: Callable[[str], NoteRe
 def test_a_vertebra_in_the_tabulars_words(cli: Any, diagnosis: str, expected: list[str]) -> None:
     note = f"HPI: 60 yo M fell from a roof.\nDx: {diagnosis}\n"
     assert codes(coded(cli, "--note", "-", input=note)) == expected
+
+
+# EHR diagnosis headers after a past history: the diagnoses are today's, not the history's
+@pytest.mark.parametrize(
+    "title",
+    ["ED Diagnoses:", "Diagnosis/Impression:", "Impression & Plan:", "IMP:", "Dx/Plan:", "A&P:",
+     "ED Impression:", "Primary diagnosis:", "Clinical Impressions:", "Visit diagnoses:",
+     "ENCOUNTER DIAGNOSES", "Diagnoses this visit:"],
+)  # fmt: skip
+def test_ehr_diagnosis_titles_end_the_past_history(cli: Any, title: str) -> None:
+    note = (
+        "HPI: 40 yo M lifting a crate at work. Denies numbness.\n"
+        "PMH: L4-5 HNP 2012.\n"
+        f"{title}\nLumbar strain, initial encounter.\n"
+    )
+    data = coded(cli, "--note", "-", input=note)
+    assert codes(data) == ["S39.012A"]
+    assert {e["section"] for e in data["evidence"] if e["id"] == "injury"} == {"assessment"}
