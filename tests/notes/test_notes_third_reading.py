@@ -398,3 +398,18 @@ def test_ehr_diagnosis_titles_end_the_past_history(cli: Any, title: str) -> None
     data = coded(cli, "--note", "-", input=note)
     assert codes(data) == ["S39.012A"]
     assert {e["section"] for e in data["evidence"] if e["id"] == "injury"} == {"assessment"}
+
+
+# History, exam and course titles after a past history: the negations under them settle answers
+@pytest.mark.parametrize(
+    ("title", "section"),
+    [("HPI/Subjective:", "hpi"), ("Subjective/HPI:", "hpi"), ("Interval hx:", "hpi"),
+     ("Examination:", "exam"), ("Pertinent exam:", "exam"), ("Course in ED:", "course"),
+     ("Emergency department course:", "course")],
+)  # fmt: skip
+def test_history_and_exam_titles_end_the_past_history(cli: Any, title: str, section: str) -> None:
+    note = f"CC: back pain\nPMH: HTN.\n{title}\nDenies numbness. No injury.\nAssessment: LBP.\n"
+    data = coded(cli, "--note", "-", input=note)
+    taken = {(e["id"], e["value"], e["section"]) for e in data["evidence"]}
+    assert {("trauma", "no", section), ("nerve", "none", section)} <= taken
+    assert codes(data) == ["M54.50"]
