@@ -413,3 +413,12 @@ def test_history_and_exam_titles_end_the_past_history(cli: Any, title: str, sect
     taken = {(e["id"], e["value"], e["section"]) for e in data["evidence"]}
     assert {("trauma", "no", section), ("nerve", "none", section)} <= taken
     assert codes(data) == ["M54.50"]
+
+
+@pytest.mark.parametrize("title", ["Dispo:", "Disposition:", "Discharge instructions:"])
+def test_an_ed_disposition_is_the_plan(read: Callable[[str], NoteReading], title: str) -> None:
+    reading = read(
+        f"HPI: 45 yo M, no trauma. c/o LBP.\nDx: LBP.\n{title} home. RTED if numbness in groin.\n"
+    )
+    aside = {(s.id, s.value, s.reason, s.section) for s in reading.set_aside}
+    assert ("red_flags", "cauda_equina", "hypothetical", "plan") in aside
