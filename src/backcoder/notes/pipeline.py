@@ -449,8 +449,14 @@ class NotePipeline:
                 place, Target(question, value, pattern, span.start_char, span.end_char, span)
             )
         for question, value, pattern, expression in self._regexes:
+            # a group named `mention` is the words that settle the value, the rest their
+            # context: "fractures of T12 and L1" settles L1 with "L1", not with its neighbour
+            # (an alternative without the group quotes all it matched)
+            group = "mention" if "mention" in expression.groupindex else 0
             for match in expression.finditer(text):
-                start, end = match.span()
+                start, end = match.span(group)
+                if start < 0:
+                    start, end = match.span()
                 if start == end or (question, value, start, end) in found:
                     continue
                 span = doc.char_span(start, end, label=question.upper(), alignment_mode="expand")

@@ -288,7 +288,7 @@ class NoteReader:
         for sentence in sorted(by_sentence):
             group = by_sentence[sentence]
             if self._lists_problems(group[0]) and any(self._defines(m) for m in group):
-                items.append(group)
+                items.extend(self._by_site(group))
             else:
                 rest.append(group)
         problems = self._problems_from_items(items)
@@ -317,6 +317,40 @@ class NoteReader:
             shared[:] = [m for m in shared if not (m.question == question and m.value in values)]
             for problem in having:
                 problem.add(moving, self.site)
+
+    def _by_site(self, item: list[Mention]) -> list[list[Mention]]:
+        """An item naming unrelated sites, each with its own diagnosis ("Cervical strain and
+        lumbar sprain", "Cervical strain; lumbar sprain"), is one item per site: each mention
+        goes with the site named nearest to it (within its clause when the clause names one).
+        Without two diagnoses of one kind, the item stays one problem ("Neck and low back
+        pain": one problem at two sites)."""
+        sites = [m for m in item if m.question == self.site]
+        values = {m.value for m in sites}
+        if len(values) < 2 or any(
+            self._same_site({first}, {second})
+            for first in values
+            for second in values
+            if first != second
+        ):
+            return [item]
+        kinds: dict[str, set[str]] = {}
+        for mention in item:
+            if self._defines(mention) and mention.question != self.site:
+                spec = self.notes.questions[mention.question]
+                # two vertebrae are two problems already (`_split`), wherever they are named
+                if not spec.multiple and not spec.one_problem_each:
+                    kinds.setdefault(mention.question, set()).add(mention.value)
+        if not any(len(found) > 1 for found in kinds.values()):
+            return [item]
+        by_site: dict[str, list[Mention]] = {}
+        for mention in item:
+            if mention.question == self.site:
+                by_site.setdefault(mention.value, []).append(mention)
+                continue
+            near = [s for s in sites if s.clause == mention.clause] or sites
+            nearest = min(near, key=lambda site: _distance(site, mention))
+            by_site.setdefault(nearest.value, []).append(mention)
+        return sorted(by_site.values(), key=lambda group: min(m.start for m in group))
 
     def _lists_problems(self, mention: Mention) -> bool:
         section = self.notes.sections.get(mention.section)
