@@ -169,6 +169,56 @@ def test_missing_answers_file_exit_2(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no such file" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("piped", "codes"),
+    [
+        (
+            '{"trauma": "no", "nerve": "none", "region": "cervical", "pain_course": "acute"}',
+            ["M54.2"],
+        ),
+        (
+            '\ufeff{"trauma": "no", "nerve": "none", "region": "thoracic", "pain_course": "acute"}',
+            ["M54.6"],
+        ),
+        (
+            "trauma: no\nnerve: none\nregion: [cervical, thoracic]\npain_course: acute\n",
+            ["M54.2", "M54.6"],
+        ),
+        (
+            '{"trauma": "no", "pain_course": "acute", "problems": [{"region": "cervical", '
+            '"nerve": "none"}, '
+            '{"region": "lumbar", "nerve": "radiculopathy", "cause": "disc"}]}',
+            ["M54.2", "M51.16"],
+        ),
+    ],
+)
+def test_answers_from_standard_input(cli: Any, piped: str, codes: list[str]) -> None:
+    """`--answers -` reads the answers piped in, JSON or YAML, as a file of either."""
+    result = cli("code", "--no-input", "--json", "--answers", "-", input=piped)
+    assert result.exit_code == 0, result.stderr
+    assert [code["code"] for code in json.loads(result.stdout)["codes"]] == codes
+    sources = {step["source"] for step in json.loads(result.stdout)["path"]}
+    assert "file" in sources
+
+
+@pytest.mark.parametrize(
+    ("args", "piped", "message"),
+    [
+        (("--answers", "-", "--note", "-"), "LBP", "both read standard input"),
+        (("--answers", "-"), "[1, 2]", "standard input: an answers file is a mapping"),
+        (("--answers", "-"), '{"trauma": ', "standard input: not valid JSON"),
+        (("--answers", "-"), '{"regoin": "lumbar"}', "did you mean region"),
+    ],
+)
+def test_answers_from_standard_input_refused_in_one_line(
+    cli: Any, args: tuple[str, ...], piped: str, message: str
+) -> None:
+    result = cli("code", "--no-input", *args, input=piped)
+    assert result.exit_code == 2, result.stdout
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_rules_option_loads_another_rule_file(cli: Any, tmp_path: Path) -> None:
     rules = tmp_path / "tiny.yaml"
     rules.write_text(TINY_RULES, encoding="utf-8")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from backcoder.cli.common import (
+    STDIN,
     Format,
     FormatOption,
     JsonOption,
@@ -23,9 +25,10 @@ from backcoder.cli.complete import complete_answer
 from backcoder.coding.coder import Coder
 from backcoder.coding.records import Record
 from backcoder.coding.result import Result, problems_of
+from backcoder.errors import BackcoderError
 from backcoder.files.bundle import load_bundle
 from backcoder.files.json_writer import replay_answers, result_text
-from backcoder.files.reading import load_answers_file
+from backcoder.files.reading import load_answers_file, load_answers_stream
 from backcoder.files.writing import write_whole
 
 if TYPE_CHECKING:
@@ -58,7 +61,7 @@ AnswersFileOption = Annotated[
         "--answers",
         metavar="FILE",
         help="Answers from a YAML or JSON file (or a saved result, or a FHIR "
-        "QuestionnaireResponse); -a flags win over it.",
+        "QuestionnaireResponse; - for standard input); -a flags win over it.",
         dir_okay=False,
         show_default=False,
     ),
@@ -95,11 +98,17 @@ def code(
         from backcoder.fhir import require_fhir
 
         require_fhir()  # before any question is asked
+    if note == STDIN and answers_file is not None and str(answers_file) == STDIN:
+        raise BackcoderError(
+            "--note - and --answers - both read standard input, which holds one of them: "
+            "give the other as a file"
+        )
     coder = Coder(load_bundle(rules))
     noted = _read_note(note, coder) if note is not None else None
     file_answers = read_answers(answers_file, coder) if answers_file is not None else None
     record = coder.gather(answer or [], file_answers, noted.record if noted else None)
-    prompting = not no_input and env.stdin_isatty and note != "-"
+    piped = STDIN in (note, str(answers_file))
+    prompting = not no_input and env.stdin_isatty and not piped
     result = _coded(coder, record, noted, prompting)
     if save is not None:
         write_answers(save, replay_answers(result))
@@ -153,7 +162,7 @@ def _coded(coder: Coder, record: Record, noted: NoteInput | None, prompting: boo
 def _inputs(rules: Path | None, answers_file: Path | None, note: str | None) -> list[Any]:
     """The files `code` reads, which no output may overwrite."""
     inputs: list[Any] = [*rules_inputs(rules)]
-    if answers_file is not None:
+    if answers_file is not None and str(answers_file) != STDIN:
         inputs.append((str(answers_file), answers_file))
     if note is not None and note != "-":
         inputs.append((note, Path(note)))
@@ -168,9 +177,13 @@ def _read_note(source: str, coder: Coder) -> NoteInput:
 
 
 def read_answers(path: Path, coder: Coder) -> dict[str, Any]:
-    """An answers file: YAML or JSON answers, a saved result, or a FHIR
-    QuestionnaireResponse to the Questionnaire of `questions --format fhir`."""
-    data = load_answers_file(path)
+    """An answers file (`-`: standard input): YAML or JSON answers, a saved result, or a
+    FHIR QuestionnaireResponse to the Questionnaire of `questions --format fhir`."""
+    if str(path) == STDIN:
+        stdin = environment().stdin
+        data = load_answers_stream(getattr(stdin, "buffer", None) or BytesIO(stdin.read().encode()))
+    else:
+        data = load_answers_file(path)
     if "resourceType" not in data:
         return data
     from backcoder.fhir.response import response_answers

@@ -33,6 +33,9 @@ MAX_YAML_NODES = 1_000_000
 """How many values a YAML document may stand for once its aliases are expanded."""
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def open_binary(path: Path, error: type[Exception]) -> BinaryIO:
     """The file opened for reading, or `error` with one line saying why it cannot be."""
     try:
@@ -406,7 +409,27 @@ def _line_numbers(node: Any, at: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], 
 def load_answers_file(path: Path) -> dict[str, Any]:
     """Answers from YAML or JSON: a plain mapping, or a saved result (its `answers` key)."""
     source = read_bytes(path, AnswersFileError, MAX_ANSWERS_FILE)
-    if path.suffix == ".json":
+    return answers_from(path, source, json_text=path.suffix == ".json")
+
+
+def load_answers_stream(stream: BinaryIO) -> dict[str, Any]:
+    """Answers piped in (`--answers -`): JSON when they open as an object, else YAML, as
+    a file of either would be read."""
+    try:
+        source = stream.read(MAX_ANSWERS_FILE + 1)
+    except OSError as exc:
+        raise AnswersFileError(f"standard input: cannot be read ({exc.strerror})") from None
+    if len(source) > MAX_ANSWERS_FILE:
+        raise AnswersFileError(
+            f"standard input: larger than {_size(MAX_ANSWERS_FILE)}, the most answers may be"
+        )
+    opening = source.removeprefix(UTF8_BOM).lstrip()[:1]
+    return answers_from(Path("standard input"), source, json_text=opening == b"{")
+
+
+def answers_from(path: Path, source: bytes, *, json_text: bool) -> dict[str, Any]:
+    """The answers of `source` (read from `path`, which names it in any error)."""
+    if json_text:
         data = parse_json(path, source, AnswersFileError)
     else:
         data, _ = parse_yaml(path, source, AnswersFileError, aliases=False)
