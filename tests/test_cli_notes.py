@@ -73,6 +73,30 @@ def test_the_corpus_through_one_batch(cli: Any) -> None:
         assert_read_as_expected(name, note_text(name), data)
 
 
+@pytest.mark.parametrize(
+    ("assessment", "expected", "problems"),
+    [
+        # the visit of encounters.md in one sentence: the neck's negation stops at "and lumbar"
+        ("Neck pain without radiculopathy and lumbar radiculopathy due to L4-5 disc herniation.",
+         ["M54.2", "M51.16"], 2),
+        ("Cervicalgia without radicular symptoms, and left L5 radiculopathy from L4-5 HNP.",
+         ["M54.2", "M51.16"], 2),
+        ("Low back pain without sciatica and cervical radiculopathy due to C5-C6 disc herniation.",
+         ["M54.50", "M50.122"], 2),
+        # what stays one problem, or negated
+        ("Low back pain. No cervical or lumbar radiculopathy.", ["M54.50"], 1),
+        ("Low back pain without numbness, tingling, and weakness.", ["M54.50"], 1),
+    ],
+)  # fmt: skip
+def test_a_second_problem_after_and_is_not_in_the_first_ones_negation(
+    cli: Any, assessment: str, expected: list[str], problems: int
+) -> None:
+    note = f"HPI: 52 yo F, no injury, pain for 3 weeks.\nAssessment: {assessment}\n"
+    data = coded(cli, "--note", "-", input=note)
+    assert [code["code"] for code in data["codes"]] == expected
+    assert len(data.get("problems", [None])) == problems
+
+
 def test_a_note_that_settles_nothing_still_codes_with_its_queries(cli: Any) -> None:
     data = coded(cli, "--note", "-", input="Patient seen today. Follow up in two weeks.\n")
     assert data["evidence"] == [] and data["set_aside"] == [] and data["conflicts"] == []

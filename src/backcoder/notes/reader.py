@@ -22,6 +22,7 @@ The steps, each a coder's habit:
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,6 +49,10 @@ _STATUS_BY_CATEGORY = (
 )
 """ConText's categories, strongest first: a negated mention in a family history is family."""
 _NEVER_TAKEN = frozenset({"other_person", "family", "hypothetical"})
+_JOINED_SITE = re.compile(
+    r"\band\s+(?P<side>(?:(?:left|right|bilateral|b/l)\s+)?)\Z", re.IGNORECASE
+)
+"""Text that ends in "and" (and perhaps a side) just before a site is named."""
 
 
 @dataclass(slots=True)
@@ -110,15 +115,29 @@ class _Layout:
             self._sections.append((s.title_start, category, title))
             before = category
         self._section_starts = [start for start, _, _ in self._sections]
+        self._joins: list[int] = []
 
     def sentence(self, token: int) -> int:
         """The character offset where the token's sentence starts."""
         at = bisect_right(self._sentence_tokens, token) - 1
         return self._sentence_chars[at] if at >= 0 else 0
 
+    def joined_sites(self, starts: Iterable[int]) -> None:
+        """Where a site named after "and" begins a clause of its own: in "Neck pain without
+        radiculopathy and lumbar radiculopathy due to L4-5 HNP" the first radiculopathy
+        goes with the neck, the lumbar one and its cause with the low back."""
+        joins = set()
+        for start in set(starts):
+            found = _JOINED_SITE.search(self.text, max(0, start - 24), start)
+            if found is not None:
+                joins.add(found.start("side"))  # a side before the site is the site's
+        self._joins = sorted(joins)
+
     def clause(self, sentence: int, start: int) -> int:
-        """The clause of the sentence (starting at `sentence`) where `start` stands."""
-        return self.text.count(";", sentence, start)
+        """The clause of the sentence (starting at `sentence`) where `start` stands: a
+        semicolon, or "and" before a site, opens the next."""
+        joins = bisect_right(self._joins, start) - bisect_right(self._joins, sentence)
+        return self.text.count(";", sentence, start) + joins
 
     def section(self, token: int) -> tuple[str | None, str]:
         at = bisect_right(self._section_starts, token) - 1
@@ -169,7 +188,9 @@ class NoteReader:
             raise BackcoderError(f"a note is text, not {type(text).__name__}")
         doc, targets = self.pipeline.run(text)
         reading = NoteReading()
-        mentions = self._mentions(targets, _Layout(doc, text, self._after), reading)
+        layout = _Layout(doc, text, self._after)
+        layout.joined_sites(t.start for t in targets if t.question == self.site)
+        mentions = self._mentions(targets, layout, reading)
         mentions = self._with_implied(mentions)
         shared, problems = self._assign(mentions)
         self._resolve(shared, problems, reading)
