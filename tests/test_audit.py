@@ -93,6 +93,24 @@ def test_without_a_date_the_finding_says_the_newest_release_judged(auditor: Audi
     assert "no date of service" in result["findings"][0]["message"]
 
 
+@pytest.mark.parametrize(
+    ("claim", "words"),
+    [
+        ({"codes": ["M54.52"]}, "the nearest real codes in the current release"),
+        (
+            {"codes": ["M54.52"], "date_of_service": "2025-06-01"},
+            "the nearest real codes on the date of service",
+        ),
+    ],
+)
+def test_an_invalid_codes_suggestions_say_which_day_they_hold_for(
+    auditor: Auditor, claim: dict[str, Any], words: str
+) -> None:
+    """Without a date of service the suggestions are the current release's, and say so."""
+    (found,) = auditor.audit(claim)["findings"]
+    assert found["rule"] == "invalid-code" and words in found["message"]
+
+
 def test_sources_quote_the_tabular(auditor: Auditor) -> None:
     result = auditor.audit({"date_of_service": "2025-06-01", "codes": ["M54.50", "S39.012A"]})
     assert "M54.5 Excludes1: low back strain (S39.012)" in result["findings"][0]["source"]

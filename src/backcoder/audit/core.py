@@ -357,7 +357,8 @@ class Auditor:
             message += f"; {step}"
             nearest = [step]
         elif nearest:
-            message += f"; the nearest real codes on the date of service: {', '.join(nearest)}"
+            day = "on the date of service" if when.day is not None else "in the current release"
+            message += f"; the nearest real codes {day}: {', '.join(nearest)}"
         return finding(
             code, Rule.invalid_code, message, "ICD-10-CM code set: " + "; ".join(names), nearest
         )
