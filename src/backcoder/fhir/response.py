@@ -7,9 +7,12 @@ validation as any answers file, so a wrong value gets the same message as a wron
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from backcoder.coding.records import PROBLEMS
+from backcoder.engine.answers import abridged, question_for
 from backcoder.fhir import FhirError, answer_system, require_fhir, rules_url
 from backcoder.language.model import RuleSet
 
@@ -28,9 +31,15 @@ def response_answers(data: dict[str, Any], rules: RuleSet, where: str) -> dict[s
     """The answers a QuestionnaireResponse of this rule set's Questionnaire gives, as raw
     values (text, or a list for several), keyed by question id; `where` names the file."""
     kind = data.get("resourceType")
+    if not isinstance(kind, str) or not kind.isprintable():
+        raise FhirError(
+            f"{where}: resourceType {abridged(json.dumps(kind))} names no FHIR resource: answers "
+            "come as a QuestionnaireResponse to the Questionnaire of `backcoder questions "
+            "--format fhir`"
+        )
     if kind != RESPONSE:
         raise FhirError(
-            f"{where}: a FHIR {kind}, not a QuestionnaireResponse: answers come as a "
+            f"{where}: a FHIR {abridged(kind)}, not a QuestionnaireResponse: answers come as a "
             "QuestionnaireResponse to the Questionnaire of `backcoder questions --format fhir`"
         )
     require_fhir()
@@ -60,11 +69,29 @@ def response_answers(data: dict[str, Any], rules: RuleSet, where: str) -> dict[s
         raise FhirError(f"{where}: the response is marked entered-in-error")
     answers: dict[str, Any] = {}
     for item in _answered_items(response.item or []):
-        values = [_value(rules, item.linkId, answer, where) for answer in item.answer or []]
-        if item.linkId in answers:
-            raise FhirError(f"{where}: item {item.linkId} is answered twice; answer it once")
-        answers[item.linkId] = values[0] if len(values) == 1 else values
+        link = item.linkId
+        if link not in rules.questions:
+            _unknown(rules, link, where)
+        values = [_value(rules, link, answer, where) for answer in item.answer or []]
+        if link in answers:
+            raise FhirError(f"{where}: item {link} is answered twice; answer it once")
+        answers[link] = values[0] if len(values) == 1 else values
     return answers
+
+
+def _unknown(rules: RuleSet, link: str, where: str) -> NoReturn:
+    """Refuse an item that is no question, before its answers are looked at (the unknown id
+    says more than its answer's type). Keys an answers file reads as more than a question
+    (a record's `problems`, its `_id`) get their own line: the answers file's would speak of
+    a record, which a response is not."""
+    if link == PROBLEMS or link.startswith("_") or not link.isprintable():
+        raise FhirError(
+            f"{where}: item {abridged(json.dumps(link))} is not a question of the "
+            "Questionnaire: each item's linkId is a question id (`backcoder questions` "
+            "lists them)"
+        )
+    question_for(rules, link)  # the unknown question's line, with a did-you-mean
+    raise AssertionError(f"{link} is a question")
 
 
 def _answered_items(items: list[QuestionnaireResponseItem]) -> Iterator[QuestionnaireResponseItem]:
