@@ -110,7 +110,13 @@ HPI = "HPI: 60 yo, no injury, no radiation.\n"
         ("L5-S1 HNP with left S1 radiculopathy / cervical spondylosis.", ["M51.17", "M47.812"], 2),
         ("Osteoporotic L2 compression fx along with neck pain.", ["M80.08XA", "M54.2"], 2),
         ("Neck pain without radiculopathy plus lumbar radiculopathy.", ["M54.2", "M54.16"], 2),
+        ("L1 osteoporotic compression fx; chronic neck pain.", ["M80.08XA", "M54.2", "G89.29"],
+         2),
+        # "and" between two sites, each with a diagnosis of its own: the low back has no
+        # radiculopathy
+        ("Cervical radiculopathy and lumbar spondylosis.", ["M54.12", "M47.816"], 2),
         ("Neck and low back pain.", ["M54.2", "M54.50"], 1),
+        ("Cervical and lumbar spondylosis.", ["M47.812", "M47.816"], 1),
     ],
 )  # fmt: skip
 def test_a_conjunction_that_lists_another_problem(
@@ -197,3 +203,25 @@ def test_causes_written_as_clinicians_write_them(
 ) -> None:
     note = f"HPI: 30 yo, no fall, no injury.\nAssessment: {assessment}\n"
     assert codes(coded(cli, "--note", "-", input=note)) == expected
+
+
+# Uncertain diagnoses are not coded in an outpatient note (IV.H), also when the hedge is
+# written after the diagnosis or as "query": the pain is coded
+@pytest.mark.parametrize(
+    ("assessment", "expected"),
+    [
+        ("Lumbar spondylosis, probable.", ["M54.50"]),
+        ("Lumbar spondylosis (likely).", ["M54.50"]),
+        ("Lumbar spondylosis - possible\nPlan: PT.", ["M54.50"]),
+        ("LBP, query lumbar spondylosis.", ["M54.50"]),
+        ("LBP, likely, lumbar spondylosis.", ["M54.50"]),
+        ("Lumbar spondylosis, probably worse with standing.", ["M47.816"]),
+        ("Lumbar spondylosis.", ["M47.816"]),
+    ],
+)
+def test_a_hedge_after_the_diagnosis(cli: Any, assessment: str, expected: list[str]) -> None:
+    note = f"HPI: 60 yo with LBP, no injury, no radiation.\nAssessment: {assessment}\n"
+    data = coded(cli, "--note", "-", input=note)
+    assert codes(data) == expected
+    hedged = {(s["id"], s["reason"]) for s in data["set_aside"]}
+    assert (("condition", "hypothetical") in hedged) is (expected == ["M54.50"])

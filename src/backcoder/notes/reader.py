@@ -147,9 +147,10 @@ class _Layout:
         self._parts = sorted(parts)
 
     def part(self, sentence: int, start: int) -> int:
-        """How many conjunctions listing another problem stand between the sentence's start
-        and `start`."""
-        return bisect_right(self._parts, start) - bisect_right(self._parts, sentence)
+        """How many conjunctions listing another problem, or semicolons, stand between the
+        sentence's start and `start`."""
+        joins = bisect_right(self._parts, start) - bisect_right(self._parts, sentence)
+        return self.text.count(";", sentence, start) + joins
 
     def clause(self, sentence: int, start: int) -> int:
         """The clause of the sentence (starting at `sentence`) where `start` stands: a
@@ -378,13 +379,10 @@ class NoteReader:
             return [item]
         kinds: dict[str, set[str]] = {}
         for mention in item:
-            if self._defines(mention) and mention.question != self.site:
-                spec = self.notes.questions[mention.question]
-                # two vertebrae are two problems already (`_split`), wherever they are named
-                if not spec.multiple and not spec.one_problem_each:
-                    kinds.setdefault(mention.question, set()).add(mention.value)
+            if self._diagnoses(mention):
+                kinds.setdefault(mention.question, set()).add(mention.value)
         if not any(len(found) > 1 for found in kinds.values()) and not (
-            kinds and self._listed_apart(sites)
+            kinds and (self._listed_apart(sites) or self._each_diagnosed(item))
         ):
             return [item]
         by_site: dict[str, list[Mention]] = {}
@@ -407,6 +405,32 @@ class NoteReader:
             for one, first in parts.items()
             for other, second in parts.items()
             if one < other
+        )
+
+    def _diagnoses(self, mention: Mention) -> bool:
+        """A diagnosis of its own problem: two vertebrae are two problems already (`_split`),
+        wherever they are named, and a site is no diagnosis."""
+        if not self._defines(mention) or mention.question == self.site:
+            return False
+        spec = self.notes.questions[mention.question]
+        return not spec.multiple and not spec.one_problem_each
+
+    def _each_diagnosed(self, item: list[Mention]) -> bool:
+        """Unrelated sites in clauses of their own, each clause with its own diagnosis:
+        "Cervical radiculopathy and lumbar spondylosis" is two problems (the low back has no
+        radiculopathy), "Cervical and lumbar strain" one ("Cervical" has no diagnosis)."""
+        sites: dict[int, set[str]] = {}
+        diagnosed: set[int] = set()
+        for mention in item:
+            if mention.question == self.site:
+                sites.setdefault(mention.clause, set()).add(mention.value)
+            elif self._diagnoses(mention):
+                diagnosed.add(mention.clause)
+        clauses = [values for clause, values in sites.items() if clause in diagnosed]
+        return any(
+            not self._same_site(first, second)
+            for at, first in enumerate(clauses)
+            for second in clauses[at + 1 :]
         )
 
     def _lists_problems(self, mention: Mention) -> bool:
