@@ -329,6 +329,13 @@ class NotePipeline:
             )
         rules = [phrase for rule in rules for phrase in _as_phrase_rules(rule, context_rule)]
         for rule in rules:
+            if rule.direction.upper() == "TERMINATE" and rule.max_scope is None:
+                # medspaCy ends a modifier's scope at a terminator only when their scopes
+                # overlap without one containing the other: a terminator spanning its whole
+                # sentence never ended the short backward scope of "normal" or "absent"
+                # ("L1 vertebral collapse; labs normal" denied the collapse). A token each
+                # side overlaps every scope the terminator stands in.
+                rule.max_scope = 1
             excluded = spec.excluded_types.get(rule.category.upper())
             if excluded:
                 rule.excluded_types = set(rule.excluded_types or ()) | {q.upper() for q in excluded}

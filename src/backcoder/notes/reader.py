@@ -50,9 +50,13 @@ _STATUS_BY_CATEGORY = (
 """ConText's categories, strongest first: a negated mention in a family history is family."""
 _NEVER_TAKEN = frozenset({"other_person", "family", "hypothetical"})
 _JOINED_SITE = re.compile(
-    r"\band\s+(?P<side>(?:(?:left|right|bilateral|b/l)\s+)?)\Z", re.IGNORECASE
+    r"(?:\band|(?P<list>\bas\s+well\s+as|\balong\s+with|\bplus|\balso|\s/))\s+"
+    r"(?P<side>(?:(?:left|right|bilateral|b/l|R|L|chronic|acute|new|known)\s+){0,2})\Z",
+    re.IGNORECASE,
 )
-"""Text that ends in "and" (and perhaps a side) just before a site is named."""
+"""Text that ends in a conjunction (and perhaps a side or a course) just before a site is
+named: "and", or one that lists another problem ("as well as", "along with", "plus", "also",
+a slash)."""
 
 
 @dataclass(slots=True)
@@ -72,6 +76,9 @@ class Mention:
     clause: int = 0
     """Semicolons between the sentence's start and the mention: "(1) neck pain, no
     radiation; (2) LBP radiating down the leg" has two clauses, each with its own site."""
+    part: int = 0
+    """Conjunctions listing another problem ("as well as", "along with", "plus", "also", a
+    slash before a site) between the sentence's start and the mention."""
 
     @property
     def rank(self) -> int:
@@ -116,6 +123,7 @@ class _Layout:
             before = category
         self._section_starts = [start for start, _, _ in self._sections]
         self._joins: list[int] = []
+        self._parts: list[int] = []
 
     def sentence(self, token: int) -> int:
         """The character offset where the token's sentence starts."""
@@ -125,13 +133,24 @@ class _Layout:
     def joined_sites(self, starts: Iterable[int]) -> None:
         """Where a site named after "and" begins a clause of its own: in "Neck pain without
         radiculopathy and lumbar radiculopathy due to L4-5 HNP" the first radiculopathy
-        goes with the neck, the lumbar one and its cause with the low back."""
-        joins = set()
+        goes with the neck, the lumbar one and its cause with the low back. A site after a
+        conjunction that lists another problem ("T8 compression fx along with chronic LBP",
+        "Cervical spondylosis / lumbar stenosis") also begins a part of its own."""
+        joins, parts = set(), set()
         for start in set(starts):
-            found = _JOINED_SITE.search(self.text, max(0, start - 24), start)
+            found = _JOINED_SITE.search(self.text, max(0, start - 40), start)
             if found is not None:
                 joins.add(found.start("side"))  # a side before the site is the site's
+                if found.group("list"):
+                    parts.add(found.start("side"))
         self._joins = sorted(joins)
+        self._parts = sorted(parts)
+
+    def part(self, sentence: int, start: int) -> int:
+        """How many conjunctions listing another problem, or semicolons, stand between the
+        sentence's start and `start`."""
+        joins = bisect_right(self._parts, start) - bisect_right(self._parts, sentence)
+        return self.text.count(";", sentence, start) + joins
 
     def clause(self, sentence: int, start: int) -> int:
         """The clause of the sentence (starting at `sentence`) where `start` stands: a
@@ -252,6 +271,7 @@ class NoteReader:
                     sentence,
                     source=target,
                     clause=layout.clause(sentence, target.start),
+                    part=layout.part(sentence, target.start),
                 )
             )
         return mentions
@@ -288,6 +308,7 @@ class NoteReader:
                         implied=True,
                         source=mention.source,
                         clause=mention.clause,
+                        part=mention.part,
                     )
                 )
         return mentions + implied
@@ -344,7 +365,9 @@ class NoteReader:
         lumbar sprain", "Cervical strain; lumbar sprain"), is one item per site: each mention
         goes with the site named nearest to it (within its clause when the clause names one).
         Without two diagnoses of one kind, the item stays one problem ("Neck and low back
-        pain": one problem at two sites)."""
+        pain": one problem at two sites), unless a conjunction that lists another problem
+        parts unrelated sites and the item has a diagnosis ("Osteoporotic T8 compression fx
+        along with chronic LBP", "C5-6 DDD, plus lumbar DDD": two problems)."""
         sites = [m for m in item if m.question == self.site]
         values = {m.value for m in sites}
         if len(values) < 2 or any(
@@ -356,12 +379,11 @@ class NoteReader:
             return [item]
         kinds: dict[str, set[str]] = {}
         for mention in item:
-            if self._defines(mention) and mention.question != self.site:
-                spec = self.notes.questions[mention.question]
-                # two vertebrae are two problems already (`_split`), wherever they are named
-                if not spec.multiple and not spec.one_problem_each:
-                    kinds.setdefault(mention.question, set()).add(mention.value)
-        if not any(len(found) > 1 for found in kinds.values()):
+            if self._diagnoses(mention):
+                kinds.setdefault(mention.question, set()).add(mention.value)
+        if not any(len(found) > 1 for found in kinds.values()) and not (
+            kinds and (self._listed_apart(sites) or self._each_diagnosed(item))
+        ):
             return [item]
         by_site: dict[str, list[Mention]] = {}
         for mention in item:
@@ -372,6 +394,44 @@ class NoteReader:
             nearest = min(near, key=lambda site: _distance(site, mention))
             by_site.setdefault(nearest.value, []).append(mention)
         return sorted(by_site.values(), key=lambda group: min(m.start for m in group))
+
+    def _listed_apart(self, sites: list[Mention]) -> bool:
+        """Two unrelated sites on either side of a conjunction that lists another problem."""
+        parts: dict[int, set[str]] = {}
+        for site in sites:
+            parts.setdefault(site.part, set()).add(site.value)
+        return any(
+            not self._same_site(first, second)
+            for one, first in parts.items()
+            for other, second in parts.items()
+            if one < other
+        )
+
+    def _diagnoses(self, mention: Mention) -> bool:
+        """A diagnosis of its own problem: two vertebrae are two problems already (`_split`),
+        wherever they are named, and a site is no diagnosis."""
+        if not self._defines(mention) or mention.question == self.site:
+            return False
+        spec = self.notes.questions[mention.question]
+        return not spec.multiple and not spec.one_problem_each
+
+    def _each_diagnosed(self, item: list[Mention]) -> bool:
+        """Unrelated sites in clauses of their own, each clause with its own diagnosis:
+        "Cervical radiculopathy and lumbar spondylosis" is two problems (the low back has no
+        radiculopathy), "Cervical and lumbar strain" one ("Cervical" has no diagnosis)."""
+        sites: dict[int, set[str]] = {}
+        diagnosed: set[int] = set()
+        for mention in item:
+            if mention.question == self.site:
+                sites.setdefault(mention.clause, set()).add(mention.value)
+            elif self._diagnoses(mention):
+                diagnosed.add(mention.clause)
+        clauses = [values for clause, values in sites.items() if clause in diagnosed]
+        return any(
+            not self._same_site(first, second)
+            for at, first in enumerate(clauses)
+            for second in clauses[at + 1 :]
+        )
 
     def _lists_problems(self, mention: Mention) -> bool:
         section = self.notes.sections.get(mention.section)
