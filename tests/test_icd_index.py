@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 import random
-import subprocess
-import sys
-import zlib
 from importlib.metadata import version
-from pathlib import Path
 
 import pytest
 
 from backcoder.icd.conventions import excludes1_conflict
-from backcoder.icd.index import INDEX, TabularIndex, extension_name
+from backcoder.icd.index import TabularIndex, extension_name
 from backcoder.icd.releases import DATA, read_config
 from backcoder.icd.tabular import OfficialTabular
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # Categories that share their name with a block (R99 is category R99 in block R99-R99):
 # simple_icd_10_cm answers is_chapter_or_block() for them, so OfficialTabular returns None
@@ -174,27 +167,3 @@ def test_agrees_on_every_code(index: TabularIndex, official: OfficialTabular) ->
     assert [code for code in listed if code[:3] not in named] == comparable
     for code in comparable:
         assert index.info(code) == official.info(code), code
-
-
-def _contents(path: Path) -> list[bytes]:
-    """The header line, then each shard uncompressed (zlib output may differ between builds
-    of zlib; the content may not)."""
-    data = path.read_bytes()
-    line, _, rest = data.partition(b"\n")
-    header = json.loads(line)
-    shards = [
-        zlib.decompress(rest[offset : offset + length]) for offset, length, _ in header["shards"]
-    ]
-    header["shards"] = [categories for _, _, categories in header["shards"]]
-    return [json.dumps(header).encode(), *shards]
-
-
-@pytest.mark.slow
-def test_committed_index_is_what_the_build_makes(tmp_path: Path) -> None:
-    build = ROOT / "tools" / "build_icd_data.py"
-    subprocess.run(
-        [sys.executable, str(build), "--out", str(tmp_path), "--only", "index"],
-        check=True,
-        capture_output=True,
-    )
-    assert _contents(tmp_path / INDEX.name) == _contents(INDEX), "run tools/build_icd_data.py"

@@ -4,8 +4,8 @@
 Validity by date of service must come from the releases, not from a hand-kept list, so this
 script installs each release listed in `src/backcoder/icd/data/releases.toml` (the exact
 package version named there) into a throwaway folder of its own, reads its code set there
-with the Python of one throwaway virtual environment, and writes three generated files
-beside that list:
+with this Python run without its site-packages, and writes three generated files beside
+that list:
 
 - `releases-table.txt.gz`: for every code of any release, the releases in which it was a
   code and those in which it was billable, as two bitmasks (bit i is the i-th release).
@@ -36,7 +36,6 @@ import sys
 import tempfile
 import tomllib
 import unicodedata
-import venv
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -57,9 +56,10 @@ INDEX_FORMAT = "backcoder-icd-index 2"
 SHARD_BYTES = 32_000
 """Uncompressed size at which a shard of consecutive categories is closed."""
 
-# Runs inside the throwaway venv. simple_icd_10_cm lists a block and a category of the same
-# name (B20) once each under that name, and answers for the category: keeping categories and
-# subcategories only (and each name once) yields exactly the codes of the CMS order file.
+# Runs with one installed version alone on the path. simple_icd_10_cm lists a block and a
+# category of the same name (B20) once each under that name, and answers for the category:
+# keeping categories and subcategories only (and each name once) yields exactly the codes of
+# the CMS order file.
 CODES_SCRIPT = """
 import json, sys, warnings
 warnings.simplefilter("ignore")
@@ -71,8 +71,9 @@ for code in cm.get_all_codes(with_dots=True):
 json.dump(codes, sys.stdout)
 """
 
-# Runs inside the throwaway venv: the same questions OfficialTabular asks, for every code, in
-# tabular order. The parent of a category is a block (or, for B20, the block named B20): None.
+# Runs with one installed version alone on the path: the same questions OfficialTabular
+# asks, for every code, in tabular order. The parent of a category is a block (or, for B20,
+# the block named B20): None.
 TABULAR_SCRIPT = """
 import json, sys, warnings
 warnings.simplefilter("ignore")
@@ -99,8 +100,8 @@ for code in cm.get_all_codes(with_dots=True):
 json.dump(records, sys.stdout)
 """
 
-# Runs inside the throwaway venv: where a package's data file is, without importing the
-# package (which may need dependencies that were not installed).
+# Runs with one installed version alone on the path: where a package's data file is,
+# without importing the package (which may need dependencies that were not installed).
 LOCATE_SCRIPT = """
 import importlib.util, pathlib, sys
 package, relative = sys.argv[1].split("/", 1)
@@ -116,28 +117,27 @@ def load_config(path: Path = RELEASES) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Installed:
-    """One installed package version: the throwaway venv's Python, run with only that
-    version's folder in front of its path."""
+    """One installed package version: this Python without its site-packages (`-S`), run
+    with only that version's folder on its path, so the version installed beside backcoder
+    never shadows it."""
 
-    python: Path
     folder: Path
 
     def run(self, *arguments: str) -> str:
-        return _run([str(self.python), *arguments], {**os.environ, "PYTHONPATH": str(self.folder)})
+        command = [sys.executable, "-S", *arguments]
+        return _run(command, {**os.environ, "PYTHONPATH": str(self.folder)})
 
 
 class Installs:
     """Each package version in a folder of its own, installed on first need and reused, so
     the index and the releases table read the same installed release.
 
-    One virtual environment serves them all, with no ICD package of its own to shadow
-    them: creating a venv with pip costs seconds of CPU (once a release, it was most of a
-    rebuild's time), and the versions only need to be kept apart, which a folder each, put
-    first on PYTHONPATH for its reads alone, does."""
+    The versions only need to be kept apart, which a folder each, put alone on the path of
+    the reads (`-S` leaves site-packages out), does: no virtual environment is made (making
+    one with pip cost seconds of CPU, most of a rebuild's time once a release)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._python: Path | None = None
         self._installed: dict[tuple[str, str], Installed] = {}
 
     def get(self, package: str, version: str) -> Installed:
@@ -146,19 +146,11 @@ class Installs:
             self._installed[key] = self._install(package, version)
         return self._installed[key]
 
-    def _venv_python(self) -> Path:
-        if self._python is None:
-            target = self.root / "venv"
-            venv.EnvBuilder(with_pip=True).create(target)
-            self._python = target / ("Scripts" if os.name == "nt" else "bin") / "python"
-        return self._python
-
     def _install(self, package: str, version: str) -> Installed:
-        python = self._venv_python()
         folder = self.root / f"{package}-{version}"
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         _run([*pip, "--no-deps", "--target", str(folder), f"{package}=={version}"])
-        return Installed(python, folder)
+        return Installed(folder)
 
 
 def _run(command: list[str], env: dict[str, str] | None = None) -> str:
