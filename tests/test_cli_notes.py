@@ -19,21 +19,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-NOTES = Path(__file__).resolve().parent / "cases" / "notes"
-EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
-    (NOTES / "expected.yaml").read_text(encoding="utf-8")
-)
+from tests.notes.corpus import Corpus, coded
+
+CORPUS = Corpus.load("notes")
+NOTES, EXPECTED = CORPUS.folder, CORPUS.expected
+note_text = CORPUS.text
 INSTALL = "pip install 'backcoder[notes]'"
-
-
-def note_text(name: str) -> str:
-    return (NOTES / f"{name}.txt").read_text(encoding="utf-8")
-
-
-def coded(cli: Any, *args: str, input: str | bytes | None = None) -> dict[str, Any]:
-    result = cli("code", "--no-input", "--json", *args, input=input)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def assert_read_as_expected(name: str, text: str, data: dict[str, Any]) -> None:

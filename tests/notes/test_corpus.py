@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from backcoder.notes import NoteReading
+from tests.notes.corpus import Corpus
 
-NOTES = Path(__file__).resolve().parent.parent / "cases" / "notes"
-EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
-    (NOTES / "expected.yaml").read_text(encoding="utf-8")
-)
+CORPUS = Corpus.load("notes")
+NOTES, EXPECTED = CORPUS.folder, CORPUS.expected
 
 
 def test_the_corpus_is_large_and_varied() -> None:

@@ -12,22 +12,19 @@ the contracts. Notes whose right reading the guidelines leave open are listed un
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from backcoder.notes import NoteReading
+from tests.notes.corpus import Corpus, coded, codes
 from tests.notes.test_corpus import assert_reading
 
-NOTES = Path(__file__).resolve().parent.parent / "cases" / "notes-fifth"
-_FILE: dict[str, Any] = yaml.safe_load((NOTES / "expected.yaml").read_text(encoding="utf-8"))
-DOUBTFUL: dict[str, str] = _FILE.pop("doubtful", None) or {}
-MISREAD: dict[str, str] = _FILE.pop("misread", None) or {}
-EXPECTED: dict[str, dict[str, Any]] = _FILE
+CORPUS = Corpus.load("notes-fifth")
+NOTES, EXPECTED = CORPUS.folder, CORPUS.expected
+DOUBTFUL, MISREAD = CORPUS.doubtful, CORPUS.misread
+note_text = CORPUS.text
 READ = sorted(EXPECTED)
 # a handful through `code --note FILE`; the rest through one batch
 THROUGH_CODE = (
@@ -36,20 +33,6 @@ THROUGH_CODE = (
     "g10-spine-r-l5-radic-consistent-with-disc-extrusion",
     "g15-pain-cps-stenosis-nc-plus-suspected-si",
 )
-
-
-def note_text(name: str) -> str:
-    return (NOTES / f"{name}.txt").read_text(encoding="utf-8")
-
-
-def coded(cli: Any, *args: str, input: str | None = None) -> dict[str, Any]:
-    result = cli("code", "--no-input", "--json", *args, input=input)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def codes(data: dict[str, Any]) -> list[str]:
-    return [code["code"] for code in data["codes"]]
 
 
 def test_every_note_has_an_entry_and_every_doubt_a_reason() -> None:
@@ -77,11 +60,7 @@ def test_note_reads_as_expected(read: Callable[[str], NoteReading], name: str) -
 
 
 def test_the_notes_code_as_a_coder_codes_them_in_one_batch(cli: Any) -> None:
-    lines = [json.dumps({"_id": name, "note": note_text(name)}) for name in READ]
-    result = cli("batch", "-", input="\n".join(lines) + "\n")
-    assert result.exit_code == 0, result.stderr
-    out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["_id"] for line in out] == READ
+    out = CORPUS.batch(cli, READ)
     for name, data in zip(READ, out, strict=True):
         assert codes(data) == EXPECTED[name]["codes"], name
 

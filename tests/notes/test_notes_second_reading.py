@@ -18,35 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from backcoder.notes import NoteReading
+from tests.notes.corpus import Corpus, coded, codes
 from tests.notes.test_corpus import assert_reading
 
-NOTES = Path(__file__).resolve().parent.parent / "cases" / "notes-second"
-EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
-    (NOTES / "expected.yaml").read_text(encoding="utf-8")
-)
+CORPUS = Corpus.load("notes-second")
+NOTES, EXPECTED = CORPUS.folder, CORPUS.expected
+note_text = CORPUS.text
 # notes.md: "Abbreviations coders meet every day are understood"
 ABBREVIATIONS = ("LBP", "HNP", "DDD", "DJD", "s/p", "hx", "r/o", "b/l", "BLE", "SLR", "MVC",
                  "SI", "LS", "C-spine", "L-spine", "w/", "w/o")  # fmt: skip
 SECTIONS = {"chief_complaint", "hpi", "exam", "course", "procedure", "assessment", "plan",
             "unsectioned"}  # fmt: skip
 EVIDENCE_KEYS = {"problem", "id", "value", "quote", "start", "end", "section"}
-
-
-def note_text(name: str) -> str:
-    return (NOTES / f"{name}.txt").read_text(encoding="utf-8")
-
-
-def coded(cli: Any, *args: str, input: str | None = None) -> dict[str, Any]:
-    result = cli("code", "--no-input", "--json", *args, input=input)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def codes(data: dict[str, Any]) -> list[str]:
-    return [code["code"] for code in data["codes"]]
 
 
 def step(data: dict[str, Any], question: str) -> dict[str, Any]:
@@ -79,11 +64,7 @@ def test_note_reads_as_expected(read: Callable[[str], NoteReading], name: str) -
 
 def test_the_notes_code_as_a_coder_codes_them_in_one_batch(cli: Any) -> None:
     names = sorted(EXPECTED)
-    lines = [json.dumps({"_id": name, "note": note_text(name)}) for name in names]
-    result = cli("batch", "-", input="\n".join(lines) + "\n")
-    assert result.exit_code == 0, result.stderr
-    out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["_id"] for line in out] == names
+    out = CORPUS.batch(cli, names)
     for name, data in zip(names, out, strict=True):
         assert codes(data) == EXPECTED[name]["codes"], name
         text = note_text(name)

@@ -13,21 +13,18 @@ fixed in a way that generalizes has a table-driven test here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from backcoder.notes import NoteReading
+from tests.notes.corpus import Corpus, coded, codes
 from tests.notes.test_corpus import assert_reading
 
-NOTES = Path(__file__).resolve().parent.parent / "cases" / "notes-third"
-EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
-    (NOTES / "expected.yaml").read_text(encoding="utf-8")
-)
+CORPUS = Corpus.load("notes-third")
+NOTES, EXPECTED = CORPUS.folder, CORPUS.expected
+note_text = CORPUS.text
 # Notes whose right reading is doubtful: kept in the corpus, not asserted (the reason says why).
 DOUBTFUL: dict[str, str] = {
     "t20-copyforward-pmh-neck-strain": (
@@ -36,20 +33,6 @@ DOUBTFUL: dict[str, str] = {
         "copy-forward remark about a condition not treated today (S16.1XXA alone, as expected)"
     ),
 }
-
-
-def note_text(name: str) -> str:
-    return (NOTES / f"{name}.txt").read_text(encoding="utf-8")
-
-
-def coded(cli: Any, *args: str, input: str | None = None) -> dict[str, Any]:
-    result = cli("code", "--no-input", "--json", *args, input=input)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def codes(data: dict[str, Any]) -> list[str]:
-    return [code["code"] for code in data["codes"]]
 
 
 def test_the_corpus_is_the_notes_and_their_entries() -> None:
@@ -72,11 +55,7 @@ def test_note_reads_as_expected(read: Callable[[str], NoteReading], name: str) -
 
 def test_the_notes_code_as_a_coder_codes_them_in_one_batch(cli: Any) -> None:
     names = [name for name in sorted(EXPECTED) if name not in DOUBTFUL]
-    lines = [json.dumps({"_id": name, "note": note_text(name)}) for name in names]
-    result = cli("batch", "-", input="\n".join(lines) + "\n")
-    assert result.exit_code == 0, result.stderr
-    out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["_id"] for line in out] == names
+    out = CORPUS.batch(cli, names)
     for name, data in zip(names, out, strict=True):
         assert codes(data) == EXPECTED[name]["codes"], name
 
